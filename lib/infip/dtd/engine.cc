@@ -1,0 +1,1 @@
+#include "infip/dtd/engine.h"

@@ -1,0 +1,1 @@
+#include "infip/fingerprint/crc32.h"

@@ -1,0 +1,1 @@
+#include "infip/fingerprint/file_format.h"

@@ -1,0 +1,1 @@
+#include "infip/fingerprint/fingerprint_set.h"

@@ -1,0 +1,1 @@
+#include "infip/io/npy.h"

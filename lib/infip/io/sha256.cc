@@ -1,0 +1,1 @@
+#include "infip/io/sha256.h"

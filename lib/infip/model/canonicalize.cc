@@ -1,0 +1,1 @@
+#include "infip/model/canonicalize.h"

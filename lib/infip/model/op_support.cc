@@ -1,0 +1,1 @@
+#include "infip/model/op_support.h"

@@ -1,0 +1,1 @@
+#include "infip/similarity/ssim.h"
