@@ -31,13 +31,12 @@ class LinearLayer {
   // z = layer(x) with the given weight and no bias.
   [[nodiscard]] virtual torch::Tensor Forward(const torch::Tensor& x,
                                               const torch::Tensor& weight) const = 0;
-  // d(sum(grad_out * Forward(x, weight)))/dx for an input of `input_sizes`.
+  // d(sum(grad_out * Forward(x, weight)))/dx, for an input shaped like x.
   [[nodiscard]] virtual torch::Tensor Backward(const torch::Tensor& grad_out,
-                                               c10::IntArrayRef input_sizes,
+                                               const torch::Tensor& x,
                                                const torch::Tensor& weight) const = 0;
-  // Broadcasts per-channel bounds (shape [C]) to an input-shaped tensor.
-  [[nodiscard]] virtual torch::Tensor ExpandChannels(const torch::Tensor& per_channel,
-                                                     c10::IntArrayRef input_sizes) const = 0;
+  // z + b, the bias broadcast over the output (z unchanged when there is no bias).
+  [[nodiscard]] virtual torch::Tensor AddBias(const torch::Tensor& z) const = 0;
   [[nodiscard]] const torch::Tensor& weight() const { return weight_; }
   [[nodiscard]] const torch::Tensor& bias() const { return bias_; }
 
@@ -58,7 +57,8 @@ struct Rule {
   [[nodiscard]] std::string Name() const;  // "z+", "zB", "epsilon(1e-06)", "flat", "w2"
 };
 
-// Per-channel input box for the zB rule, tensors of shape [C] on the layer's device.
+// The input box for the zB rule: the lowest and highest value each input of the layer can
+// take, shaped like one layer input (batch dimension 1, broadcast over the batch).
 struct Box {
   torch::Tensor low;
   torch::Tensor high;
