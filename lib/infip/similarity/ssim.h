@@ -11,6 +11,8 @@
 
 #include <torch/script.h>
 
+#include "absl/status/status.h"
+
 namespace infip::similarity {
 
 struct SsimOptions {
@@ -20,8 +22,15 @@ struct SsimOptions {
   double c2 = 9e-4;
 };
 
+// OK when SsimMaps(a, b, options) is defined; INVALID_ARGUMENT naming the problem otherwise
+// (not N x H x W, empty, shapes or devices differ, unsupported dtype, image smaller than the
+// window, window even or sigma not positive).
+[[nodiscard]] absl::Status CheckSsimInputs(const torch::Tensor& a, const torch::Tensor& b,
+                                           const SsimOptions& options = {});
+
 // a, b: N x H x W (uint8 images, or floating point already in 0..1), same shape, H, W >= window.
-// Returns the N x (H - window + 1) x (W - window + 1) SSIM maps, float64.
+// Returns the N x (H - window + 1) x (W - window + 1) SSIM maps, float64. Inputs that fail
+// CheckSsimInputs throw c10::Error: callers at a module boundary check first (Compare does).
 [[nodiscard]] torch::Tensor SsimMaps(const torch::Tensor& a, const torch::Tensor& b,
                                      const SsimOptions& options = {});
 
