@@ -1,0 +1,36 @@
+// The flags shared by every command that runs a model over a key set (extract, relevance):
+// which model, which keys, how to preprocess them, which rule composite, on which device.
+// Malformed values are usage errors, caught while parsing; whether the files exist and fit is
+// for the library to say.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/statusor.h"
+#include "infip/io/preprocessing.h"
+
+namespace infip::cli {
+
+struct KeyFlags {
+  std::string model_path;
+  std::string keys_path;
+  std::string composite = "dtd";
+  std::optional<int64_t> limit;
+  std::string resize;  // "HxW", empty: keep the images' size
+  bool gray = false;
+  bool rgb = false;
+  std::string mean, std, low, high;  // "v" or "v1,v2,v3", empty: default
+  std::string device = "cpu";
+};
+
+// Registers the flags on `command`; values land in `flags`, which must outlive parsing.
+void AddKeyFlags(CLI::App& command, KeyFlags& flags);
+
+// The preprocessing the flags describe.
+[[nodiscard]] absl::StatusOr<io::Preprocessing> ToPreprocessing(const KeyFlags& flags);
+
+}  // namespace infip::cli

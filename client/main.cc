@@ -1,0 +1,50 @@
+// infip: extract, compare and render InFIP fingerprint sets from the command line.
+#include <iostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "client/commands.h"
+#include "client/exit_codes.h"
+#include "infip/common/version.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  using namespace infip::cli;
+  // Library warnings stay visible; its info chatter would drown the command's own output.
+  spdlog::set_level(spdlog::level::warn);
+
+  CLI::App app{
+      "infip: fingerprints of image classifiers from Deep Taylor Decomposition relevance maps "
+      "of a private key image set; two models match when the mean SSIM of their fingerprints "
+      "reaches a threshold.",
+      "infip"};
+  app.set_version_flag("--version", infip::kEngineVersion);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success (compare: whatever the decision), 1 internal error, 2 usage "
+      "error, 3 bad input.");
+
+  std::vector<Command> commands = {AddExtractCommand(app), AddCompareCommand(app),
+                                   AddRelevanceCommand(app), AddRenderCommand(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return app.exit(e);  // --help, --version
+    }
+    std::cerr << "infip: error: " << e.what() << "\n"
+              << "Run '" << app.get_name() << " --help' for usage." << std::endl;
+    return kExitUsage;
+  }
+  for (const Command& command : commands) {
+    if (!command.app->parsed()) continue;
+    try {
+      return Finish(command.run());
+    } catch (const std::exception& e) {
+      // The library reports failures as statuses; anything thrown is a bug of infip's own.
+      return Finish(absl::InternalError(e.what()));
+    }
+  }
+  return kExitUsage;  // unreachable: require_subcommand(1)
+}
