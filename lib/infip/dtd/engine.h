@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "infip/dtd/composite.h"
+#include "infip/dtd/plan.h"
 #include "infip/model/model.h"
 
 namespace infip::dtd {
@@ -60,14 +61,17 @@ class RelevanceEngine {
   [[nodiscard]] const Composite& composite() const { return composite_; }
 
  private:
-  RelevanceEngine(std::shared_ptr<const model::CanonicalModel> model, Composite composite)
-      : model_(std::move(model)), composite_(std::move(composite)) {}
+  RelevanceEngine(std::shared_ptr<const model::CanonicalModel> model, Composite composite,
+                  GraphPlan plan)
+      : model_(std::move(model)), composite_(std::move(composite)), plan_(std::move(plan)) {}
 
-  absl::StatusOr<Explanation> ExplainChunk(const torch::Tensor& chunk, const Box& box) const;
+  absl::StatusOr<Explanation> ExplainChunk(const torch::Tensor& chunk, const torch::Tensor& low,
+                                           const torch::Tensor& high) const;
   absl::StatusOr<Explanation> GradientTimesInput(const torch::Tensor& chunk) const;
 
   std::shared_ptr<const model::CanonicalModel> model_;
   Composite composite_;
+  GraphPlan plan_;  // analysis of model_->graph(), shared read-only by every call
 };
 
 }  // namespace infip::dtd

@@ -1,5 +1,6 @@
 #include "infip/model/model.h"
 
+#include <filesystem>
 #include <sstream>
 
 #include <torch/csrc/jit/passes/constant_propagation.h>
@@ -59,6 +60,10 @@ std::string ShapeString(c10::IntArrayRef shape) {
 
 absl::StatusOr<std::unique_ptr<CanonicalModel>> CanonicalModel::FromFile(
     const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return absl::NotFoundError(absl::StrCat("model file not found: ", path));
+  }
   INFIP_ASSIGN_OR_RETURN(torch::jit::Module module,
                          CatchTorch(absl::StrCat("cannot load TorchScript model ", path),
                                     [&] { return torch::jit::load(path, options.device); }));

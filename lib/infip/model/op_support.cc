@@ -28,6 +28,11 @@ bool OnlyFirstInputOnDataPath(const Node& node, const ValueSet& data_path) {
          DataInputs(node, data_path) == 1;
 }
 
+// Tensors (and lists of tensors) carry pixel data; ints and bools computed from shapes do not.
+bool CarriesData(const Value* v) {
+  return IsTensor(v) || v->type()->isSubtypeOf(*c10::ListType::ofTensors());
+}
+
 void Mark(const Block& block, ValueSet& data_path) {
   for (const Node* node : block.nodes()) {
     for (const Block* sub : node->blocks()) Mark(*sub, data_path);
@@ -36,8 +41,9 @@ void Mark(const Block& block, ValueSet& data_path) {
     for (const Block* sub : node->blocks()) {
       for (const Value* out : sub->outputs()) derived = derived || data_path.count(out) > 0;
     }
-    if (derived) {
-      for (const Value* out : node->outputs()) data_path.insert(out);
+    if (!derived) continue;
+    for (const Value* out : node->outputs()) {
+      if (CarriesData(out)) data_path.insert(out);
     }
   }
 }
@@ -77,13 +83,11 @@ OpClass ClassifyOp(const Node& node, const ValueSet& data_path) {
     return OpClass::kShapeRead;
   }
   if (!tensor_out) {
-    // A node that reads only shapes is harmless; one that turns tensors into Python values
-    // (tolist, item) would hide a data dependency.
-    if (k == Op("aten::size") || k == Op("aten::dim") || k == Op("aten::len") ||
-        k == Op("aten::__getitem__") || k == Op("aten::eq") ||
-        k == Op("aten::ne") || k == c10::prim::RaiseException || k == Op("aten::__isnot__") ||
-        k == Op("aten::__is__") || k == Op("aten::format") || k == c10::prim::ListUnpack ||
-        k == c10::prim::TupleConstruct || k == Op("prim::device") || k == Op("prim::dtype")) {
+    // Reading a shape is harmless; turning pixel values into Python values (item, tolist,
+    // bool) would hide a data dependency.
+    if (k == Op("aten::size") || k == Op("aten::dim") || k == Op("aten::numel") ||
+        k == Op("prim::device") || k == Op("prim::dtype") || k == Op("aten::__isnot__") ||
+        k == Op("aten::__is__")) {
       return OpClass::kShapeRead;
     }
     return OpClass::kUnsupported;
