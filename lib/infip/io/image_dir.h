@@ -1,6 +1,8 @@
 // A directory of PNG / JPEG key images, decoded with OpenCV.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,13 +18,19 @@ struct DecodedImages {
   std::vector<std::string> names;  // file names, sorted
 };
 
-// Reads *.png, *.jpg, *.jpeg (case-insensitive) in name order, applying resize and color
-// conversion from `preprocessing`. INVALID_ARGUMENT names the first undecodable file.
+// Reads *.png, *.jpg, *.jpeg (case-insensitive; other files and subdirectories are ignored)
+// in byte-wise name order, keeping the first `limit` (>= 1) when given, and applies resize and
+// color conversion from `preprocessing` (image_transform.h; mean, std, low and high are not
+// used here). Pixels are taken as stored (OpenCV IMREAD_UNCHANGED: no EXIF rotation), so that
+// the same file always gives the same key. NOT_FOUND for a missing dir; INVALID_ARGUMENT for
+// no images, and naming the first file that cannot be decoded, is not 8-bit, or differs in
+// size (without resize) or channel count (with ColorMode::kKeep) from the first.
 [[nodiscard]] absl::StatusOr<DecodedImages> ReadImageDir(const std::string& dir,
                                                          const Preprocessing& preprocessing,
                                                          std::optional<int64_t> limit);
 
-// Writes one 8-bit image (H x W gray, or C x H x W with C = 1 or 3, RGB) as PNG.
+// Writes one 8-bit image (H x W gray, or C x H x W with C = 1 or 3, RGB) as PNG; the file
+// appears whole or not at all. INVALID_ARGUMENT for another dtype or shape.
 [[nodiscard]] absl::Status WritePng(const std::string& path, const torch::Tensor& image);
 
 }  // namespace infip::io

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,10 @@
 namespace infip::io {
 
 enum class ColorMode { kKeep, kGray, kRgb };
+
+// "keep", "gray", "rgb", as Describe() writes them and the CLI accepts them.
+[[nodiscard]] std::string_view ColorModeName(ColorMode mode);
+[[nodiscard]] absl::StatusOr<ColorMode> ParseColorMode(std::string_view name);
 
 struct Preprocessing {
   std::optional<int> resize_height;   // both set or neither
@@ -26,17 +31,19 @@ struct Preprocessing {
   std::vector<double> high;           // .npy only: the box, empty: 1
 
   // Stable one-line description recorded with fingerprint sets, e.g.
-  // "resize=32x32 color=gray mean=0.5 std=0.5".
+  // "resize=32x32 color=gray mean=0.5 std=0.5". Numbers are written in their shortest
+  // round-trip form; low / high appear only when set.
   [[nodiscard]] std::string Describe() const;
 };
 
 // Per-channel values: `values` may hold 0 (-> fallback), 1 (-> broadcast) or `channels`
-// entries; anything else is INVALID_ARGUMENT naming `what`.
+// entries; anything else, or a value that is not finite, is INVALID_ARGUMENT naming `what`.
 [[nodiscard]] absl::StatusOr<std::vector<double>> PerChannel(const std::vector<double>& values,
                                                              int channels, double fallback,
                                                              const char* what);
 
-// Parses "0.5" or "0.485,0.456,0.406" into values; INVALID_ARGUMENT on junk.
+// Parses "0.5" or "0.485,0.456,0.406" into values; INVALID_ARGUMENT on junk (an empty item,
+// a non-number, inf or nan). Blank text gives no values (the default).
 [[nodiscard]] absl::StatusOr<std::vector<double>> ParseValueList(const std::string& text);
 
 }  // namespace infip::io

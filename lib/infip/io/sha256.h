@@ -15,7 +15,8 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
   void Update(std::string_view bytes);
-  [[nodiscard]] std::string HexDigest();  // finalises
+  // Finalises and returns the digest, then starts a fresh hash.
+  [[nodiscard]] std::string HexDigest();
 
  private:
   void* ctx_;  // EVP_MD_CTX*
