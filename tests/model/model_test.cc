@@ -60,6 +60,9 @@ TEST(CanonicalModel, ResNetFoldsStemBlocksAndShortcut) {
   ASSERT_TRUE(res);
   // stem + 2 per block x 2 blocks + the downsample shortcut.
   EXPECT_EQ(res->folded_batchnorms(), 6);
+  // In-place activations became functional, so dtd/ can keep every forward value.
+  EXPECT_EQ(CountOps(*res->graph(), "aten::relu_"), 0);
+  EXPECT_GT(CountOps(*res->graph(), "aten::relu"), 0);
 }
 
 TEST(CanonicalModel, UnsupportedOpIsNamedBeforeAnyWork) {

@@ -62,7 +62,8 @@ InputRelevance ResidualAdd(const Node& node, const torch::Tensor& r, const Backw
   const torch::Tensor& a = Input(node, 0, ctx);
   torch::Tensor b = Input(node, 1, ctx);
   if (node.inputs().size() > 2) b = b * ctx.env.at(node.inputs()[2]).toScalar().toDouble();
-  const torch::Tensor s = r / Stabilise(a + b, kStabiliser);
+  // The node's own output is a + alpha * b (in-place ops were made functional on loading).
+  const torch::Tensor s = r / Stabilise(ctx.env.at(node.outputs()[0]).toTensor(), kStabiliser);
   return {{node.inputs()[0], (a * s).sum_to_size(a.sizes())},
           {node.inputs()[1], (b * s).sum_to_size(b.sizes())}};
 }

@@ -3,6 +3,7 @@
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/frozen_conv_folding.h>
 #include <torch/csrc/jit/passes/graph_rewrite_helper.h>
+#include <torch/csrc/jit/passes/remove_mutation.h>
 
 namespace infip::model {
 namespace {
@@ -34,6 +35,9 @@ void NormaliseOps(const std::shared_ptr<torch::jit::Graph>& graph) {
   // Traced models spell convolutions as aten::_convolution; the folding pass and dtd/ expect
   // aten::conv2d.
   torch::jit::graph_rewrite_helper::replaceConvolutionWithAtenConv(g);
+  // dtd/ keeps every intermediate value; an in-place op would overwrite one a rule reads
+  // later (a residual sum, a pooled output). Make them functional.
+  torch::jit::RemoveTensorMutation(g);
 }
 
 }  // namespace infip::model

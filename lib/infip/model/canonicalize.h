@@ -7,14 +7,15 @@
 
 namespace infip::model {
 
-// Folds each aten::batch_norm whose input is produced by a conv (or linear) with a single use
-// into that layer's constant weight and bias, as Zennit's MergeBatchNorm does:
-// w' = w * gamma / sqrt(var + eps), b' = (b - mean) * gamma / sqrt(var + eps) + beta.
-// Returns the number of BatchNorm nodes removed.
+// Folds each aten::batch_norm whose input is a conv2d output with a single use into that
+// conv's constant weight and bias, as Zennit's MergeBatchNorm does (LibTorch's
+// FoldFrozenConvBatchnorm): w' = w * gamma / sqrt(var + eps),
+// b' = (b - mean) * gamma / sqrt(var + eps) + beta. Returns the number of BatchNorm nodes
+// removed; the rest keep their own rule in dtd/.
 int FoldBatchNorm(const std::shared_ptr<torch::jit::Graph>& graph);
 
-// Normalises equivalent spellings: aten::_convolution -> aten::conv2d where possible,
-// in-place relu_ -> relu, removes aten::dropout / identity-like nodes in eval mode.
+// Normalises equivalent spellings: aten::_convolution -> aten::conv2d, and in-place ops
+// (relu_, add_) -> their functional forms, so every graph value keeps its forward value.
 void NormaliseOps(const std::shared_ptr<torch::jit::Graph>& graph);
 
 }  // namespace infip::model
