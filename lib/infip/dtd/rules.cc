@@ -20,7 +20,7 @@ torch::Tensor ZPlus(const LinearLayer& layer, const torch::Tensor& x, const torc
     // stabiliser is +eps. This is the hot path of every extraction: keep it to one extra
     // convolution, its transpose and in-place element-wise work.
     torch::Tensor s = layer.Forward(x, w_pos).add_(eps);
-    s = torch::div(r, s);
+    at::div_out(s, r, s);
     return layer.Backward(s, x, w_pos).mul_(x);
   }
   // General form for signed inputs: only positive contributions x+ w+ and x- w- count.
@@ -63,7 +63,7 @@ torch::Tensor InputFree(const LinearLayer& layer, const torch::Tensor& x, const 
 }  // namespace
 
 torch::Tensor Stabilise(const torch::Tensor& z, double eps) {
-  return torch::where(z >= 0, z + eps, z - eps);
+  return at::where(z >= 0, c10::Scalar(eps), c10::Scalar(-eps)).to(z.scalar_type()).add_(z);
 }
 
 std::string Rule::Name() const {
