@@ -1,13 +1,13 @@
 // ASSIM, the bootstrap interval and the decision.
 #include "infip/similarity/assim.h"
 
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
-#include <torch/script.h>
 
 namespace infip::similarity {
 namespace {

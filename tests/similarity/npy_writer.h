@@ -2,10 +2,10 @@
 // tensors only. Kept local to the test so the oracle does not depend on infip's own io/ code.
 #pragma once
 
+#include <torch/script.h>
+
 #include <fstream>
 #include <string>
-
-#include <torch/script.h>
 
 namespace infip::testing {
 
@@ -22,8 +22,8 @@ inline bool WriteNpy(const torch::Tensor& t, const std::string& path) {
   std::string shape = "(";
   for (int64_t d = 0; d < c.dim(); ++d) shape += std::to_string(c.size(d)) + ", ";
   shape += ")";
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape +
-                       ", }";
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Magic (6) + version (2) + header length (2) + header, padded to a multiple of 64 with '\n'.
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');

@@ -1,6 +1,8 @@
 // SSIM against the oracle InFIP.md names: scikit-image's structural_similarity with
 // gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1, run for real
 // under the system Python on the same images.
+#include <gtest/gtest.h>
+#include <torch/script.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -8,9 +10,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <torch/script.h>
 
 #include "infip/similarity/ssim.h"
 #include "npy_writer.h"
@@ -24,16 +23,16 @@ constexpr double kOracleTolerance = 1e-5;
 // Runs tests/similarity/ssim_oracle.py on a and b; one SSIM per pair.
 std::vector<double> OracleSsim(const torch::Tensor& a, const torch::Tensor& b) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                                    (std::string("infip_ssim_") + info->name() + "_" +
-                                     std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      (std::string("infip_ssim_") + info->name() + "_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string pa = (dir / "a.npy").string();
   const std::string pb = (dir / "b.npy").string();
   EXPECT_TRUE(testing::WriteNpy(a, pa));
   EXPECT_TRUE(testing::WriteNpy(b, pb));
-  const std::string cmd = "'" + testing::SystemPython() + "' '" INFIP_SSIM_ORACLE "' '" + pa +
-                          "' '" + pb + "'";
+  const std::string cmd =
+      "'" + testing::SystemPython() + "' '" INFIP_SSIM_ORACLE "' '" + pa + "' '" + pb + "'";
   std::vector<double> values;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   EXPECT_NE(pipe, nullptr) << cmd;

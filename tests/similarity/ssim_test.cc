@@ -1,10 +1,10 @@
 // SSIM properties that can be checked by hand, independent of any oracle.
 #include "infip/similarity/ssim.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
 #include <torch/script.h>
+
+#include <cmath>
 
 namespace infip::similarity {
 namespace {
@@ -24,8 +24,8 @@ TEST(SsimTest, ConstantImagesFollowTheClosedForm) {
     EXPECT_NEAR(got, ConstantSsim(a, b), 1e-12) << a << " vs " << b;
   }
   // Hand value: a = 0, b = 1 gives C1 / (1 + C1).
-  EXPECT_NEAR(SsimBatch(Constant(0, 11, 11), Constant(1, 11, 11)).item<double>(),
-              1e-4 / 1.0001, 1e-15);
+  EXPECT_NEAR(SsimBatch(Constant(0, 11, 11), Constant(1, 11, 11)).item<double>(), 1e-4 / 1.0001,
+              1e-15);
 }
 
 TEST(SsimTest, IdenticalImagesScoreOne) {

@@ -33,8 +33,8 @@ double Quantile(const std::vector<double>& sorted, double q) {
 // library; mt19937_64's output sequence is fixed by the standard.
 size_t UniformIndex(std::mt19937_64& rng, size_t n) {
   const uint64_t range = static_cast<uint64_t>(n);
-  const uint64_t limit = std::numeric_limits<uint64_t>::max() -
-                         std::numeric_limits<uint64_t>::max() % range;
+  const uint64_t limit =
+      std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % range;
   uint64_t v;
   do {
     v = rng();
@@ -54,8 +54,8 @@ absl::Status CheckOptions(const CompareOptions& options) {
         absl::StrCat("threshold must be finite, got ", options.threshold));
   }
   if (options.bootstrap_resamples < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("bootstrap_resamples must be >= 1, got ",
-                                                   options.bootstrap_resamples));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bootstrap_resamples must be >= 1, got ", options.bootstrap_resamples));
   }
   if (!(options.confidence > 0.0 && options.confidence < 1.0)) {
     return absl::InvalidArgumentError(
@@ -66,8 +66,8 @@ absl::Status CheckOptions(const CompareOptions& options) {
 
 }  // namespace
 
-Interval BootstrapMeanInterval(const std::vector<double>& values, int resamples,
-                               double confidence, uint64_t seed) {
+Interval BootstrapMeanInterval(const std::vector<double>& values, int resamples, double confidence,
+                               uint64_t seed) {
   if (values.empty()) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     return {nan, nan};
@@ -91,11 +91,10 @@ absl::StatusOr<Comparison> Compare(const torch::Tensor& original, const torch::T
                                    const CompareOptions& options) {
   INFIP_RETURN_IF_ERROR(CheckOptions(options));
   INFIP_RETURN_IF_ERROR(CheckSsimInputs(original, suspect, options.ssim));
-  INFIP_ASSIGN_OR_RETURN(torch::Tensor ssim, CatchTorch("SSIM", [&] {
-                           return SsimBatch(original, suspect, options.ssim)
-                               .to(torch::kCPU)
-                               .contiguous();
-                         }));
+  INFIP_ASSIGN_OR_RETURN(
+      torch::Tensor ssim, CatchTorch("SSIM", [&] {
+        return SsimBatch(original, suspect, options.ssim).to(torch::kCPU).contiguous();
+      }));
 
   Comparison c;
   c.per_key.assign(ssim.data_ptr<double>(), ssim.data_ptr<double>() + ssim.numel());

@@ -49,36 +49,34 @@ absl::Status CheckSsimInputs(const torch::Tensor& a, const torch::Tensor& b,
     return absl::InvalidArgumentError("SSIM input image batch is undefined");
   }
   if (a.dim() != 3 || b.dim() != 3) {
-    return absl::InvalidArgumentError(absl::StrCat("SSIM inputs must be N x H x W, got ",
-                                                   a.dim(), "-D and ", b.dim(), "-D tensors"));
+    return absl::InvalidArgumentError(absl::StrCat("SSIM inputs must be N x H x W, got ", a.dim(),
+                                                   "-D and ", b.dim(), "-D tensors"));
   }
   if (a.sizes() != b.sizes()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("SSIM inputs differ in shape: [", a.size(0), ", ", a.size(1), ", ",
-                     a.size(2), "] vs [", b.size(0), ", ", b.size(1), ", ", b.size(2), "]"));
+        absl::StrCat("SSIM inputs differ in shape: [", a.size(0), ", ", a.size(1), ", ", a.size(2),
+                     "] vs [", b.size(0), ", ", b.size(1), ", ", b.size(2), "]"));
   }
   if (a.size(0) == 0) return absl::InvalidArgumentError("SSIM inputs are empty (N = 0)");
   if (a.size(1) < options.window || a.size(2) < options.window) {
-    return absl::InvalidArgumentError(absl::StrCat("SSIM images of ", a.size(1), " x ",
-                                                   a.size(2), " are smaller than the ",
-                                                   options.window, " x ", options.window,
-                                                   " window"));
+    return absl::InvalidArgumentError(absl::StrCat("SSIM images of ", a.size(1), " x ", a.size(2),
+                                                   " are smaller than the ", options.window, " x ",
+                                                   options.window, " window"));
   }
   if (!SupportedDtype(a) || !SupportedDtype(b)) {
-    return absl::InvalidArgumentError(absl::StrCat("SSIM inputs must be uint8 or floating point, got ",
-                                                   std::string(c10::toString(a.scalar_type())),
-                                                   " and ",
-                                                   std::string(c10::toString(b.scalar_type()))));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SSIM inputs must be uint8 or floating point, got ",
+                     std::string(c10::toString(a.scalar_type())), " and ",
+                     std::string(c10::toString(b.scalar_type()))));
   }
   if (a.device() != b.device()) {
-    return absl::InvalidArgumentError(absl::StrCat("SSIM inputs are on different devices: ",
-                                                   a.device().str(), " and ", b.device().str()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SSIM inputs are on different devices: ", a.device().str(), " and ", b.device().str()));
   }
   return absl::OkStatus();
 }
 
-torch::Tensor SsimMaps(const torch::Tensor& a, const torch::Tensor& b,
-                       const SsimOptions& options) {
+torch::Tensor SsimMaps(const torch::Tensor& a, const torch::Tensor& b, const SsimOptions& options) {
   const absl::Status valid = CheckSsimInputs(a, b, options);
   TORCH_CHECK(valid.ok(), std::string(valid.message()));
 
@@ -107,8 +105,7 @@ torch::Tensor SsimMaps(const torch::Tensor& a, const torch::Tensor& b,
 
   const double c1 = options.c1;
   const double c2 = options.c2;
-  return ((2.0 * ux * uy + c1) * (2.0 * vxy + c2)) /
-         ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+  return ((2.0 * ux * uy + c1) * (2.0 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
 }
 
 torch::Tensor SsimBatch(const torch::Tensor& a, const torch::Tensor& b,
