@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "infip/io/image_header.h"
 #include "io/image_test_util.h"
 #include "io/io_test_util.h"
 
@@ -256,6 +257,34 @@ TEST(ImageDirTest, RejectsHalfAResize) {
   prep.resize_width = 0;
   EXPECT_EQ(ReadImageDir(dir.Path(), prep, std::nullopt).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ImageHeaderTest, PeeksPngAndJpegSizes) {
+  for (const char* ext : {".png", ".jpg"}) {
+    std::vector<uchar> encoded;
+    ASSERT_TRUE(cv::imencode(ext, PatternBgr(0, 37, 53), encoded));
+    const auto size = PeekImageSize(
+        std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+    ASSERT_TRUE(size.has_value()) << ext;
+    EXPECT_EQ(size->width, 53) << ext;
+    EXPECT_EQ(size->height, 37) << ext;
+  }
+  EXPECT_FALSE(PeekImageSize("GIF89a").has_value());
+  EXPECT_FALSE(PeekImageSize("\x89PNG\r\n\x1a\n").has_value());
+  EXPECT_FALSE(PeekImageSize("\xff\xd8\xff").has_value());
+}
+
+TEST(ImageDirTest, RefusesAHugeDeclaredImageBeforeDecoding) {
+  ScratchDir dir;
+  std::vector<uchar> encoded;
+  ASSERT_TRUE(cv::imencode(".png", PatternBgr(0, 4, 4), encoded));
+  std::string bomb(reinterpret_cast<const char*>(encoded.data()), encoded.size());
+  for (int i = 16; i < 24; ++i) bomb[i] = (i % 4 == 1) ? '\x01' : '\0';  // 65536 x 65536
+  WriteBytes(dir.Path("bomb.png"), bomb);
+  auto read = ReadImageDir(dir.Path(), {}, std::nullopt);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(read.status().message().find("bomb.png declares a 65536x65536"), std::string::npos)
+      << read.status();
 }
 
 TEST(WritePngTest, WritesRgbAndGray) {

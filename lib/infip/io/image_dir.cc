@@ -12,6 +12,7 @@
 #include "infip/common/status_macros.h"
 #include "infip/common/torch_status.h"
 #include "infip/io/file_util.h"
+#include "infip/io/image_header.h"
 #include "infip/io/image_transform.h"
 #include "infip/io/limits.h"
 
@@ -49,6 +50,12 @@ absl::StatusOr<std::vector<std::string>> ListImages(const std::string& dir) {
 
 absl::StatusOr<cv::Mat> DecodeImage(const std::string& path, const std::string& name) {
   INFIP_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path, kMaxImageFileBytes));
+  if (const std::optional<ImageSize> size = PeekImageSize(bytes);
+      size.has_value() && size->width * size->height > kMaxImagePixels) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " declares a ", size->width, "x",
+                                                   size->height, " image; the limit is ",
+                                                   kMaxImagePixels, " pixels"));
+  }
   cv::Mat decoded;
   try {
     const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data());

@@ -35,8 +35,9 @@ absl::StatusOr<FileKind> SniffFile(const std::string& path) {
   INFIP_ASSIGN_OR_RETURN(size_t got, file->Read(head.data(), head.size()));
   const std::string_view bytes(head.data(), got);
   if (bytes == "\x93NUMPY") return FileKind::kNpy;
-  // Gzip (IDX is the only compressed source), or the IDX magic's first three bytes.
-  if (bytes.starts_with("\x1f\x8b") || bytes.starts_with(std::string_view("\0\0\x08", 3))) {
+  // Gzip (IDX is the only compressed source), or the IDX magic's two zero bytes (ReadIdx
+  // then names a wrong type or rank precisely).
+  if (bytes.starts_with("\x1f\x8b") || bytes.starts_with(std::string_view("\0\0", 2))) {
     return FileKind::kIdx;
   }
   return FileKind::kOther;
