@@ -31,8 +31,8 @@ std::optional<ImageSize> PeekJpeg(std::string_view bytes) {
     if (marker == 0xda || marker == 0xd9) return std::nullopt;  // scan or end before a frame
     const size_t length = BigEndian(bytes, at + 2, 2);
     // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) are not frames.
-    const bool frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
-                       marker != 0xcc;
+    const bool frame =
+        marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
     if (frame) {
       if (at + 9 > bytes.size()) return std::nullopt;
       return ImageSize{BigEndian(bytes, at + 7, 2), BigEndian(bytes, at + 5, 2)};
