@@ -21,7 +21,7 @@ torch::Tensor PixelSums(const std::string& name, int64_t channels) {
   auto engine = RelevanceEngine::Create(model, *Composite::ByName("dtd"));
   EXPECT_TRUE(engine.ok());
   torch::manual_seed(3);
-  const int64_t size = name == "overlap_pool.pt" ? 16 : 32;
+  const int64_t size = name == "overlap_pool.pt" || name == "fire_like.pt" ? 16 : 32;
   const torch::Tensor keys = torch::rand({12, channels, size, size});
   auto e = (*engine)->Explain(keys, InputBox{}, Chunks(5));
   EXPECT_TRUE(e.ok()) << e.status();
@@ -46,6 +46,9 @@ TEST(Conservation, BiasFreeResNet) {
 }
 TEST(Conservation, OverlappingMaxPoolAndAveragePool) {
   ExpectAllNear(PixelSums("overlap_pool.pt", 1), 1.0, 1e-4);
+}
+TEST(Conservation, ConcatBranchesDepthwiseAndTranspose) {
+  ExpectAllNear(PixelSums("fire_like.pt", 1), 1.0, 1e-4);
 }
 // Folded BatchNorm adds biases, which z+ and zB ignore, so conservation still holds.
 TEST(Conservation, FoldedBatchNormVgg) { ExpectAllNear(PixelSums("vgg_like.pt", 1), 1.0, 1e-3); }

@@ -14,6 +14,7 @@ non-trivial BatchNorm statistics so that folding is exercised. Written to --out:
   resnet_like_nobias.pt  the same without BN and biases
   overlap_pool.pt        1x16x16, overlapping 3x3 / stride 2 max-pool, bias-free
   normalised_input.pt    vgg_like_nobias with (x - 0.5) / 0.25 inside the model
+  fire_like.pt           1x16x16, two branches joined by cat, ReLU6, depthwise conv, transpose
   unsupported_op.pt      a sigmoid on the data path
   resnet18.pt            (--bench only) ResNet-18 with a CIFAR stem at full width, 3x32x32
 """
@@ -113,6 +114,22 @@ class OverlapPool(nn.Module):
         return self.fc(x.flatten(1))
 
 
+class FireLike(nn.Module):
+    """SqueezeNet-style branches joined by cat, ReLU6, a depthwise conv and a transpose."""
+    def __init__(self):
+        super().__init__()
+        self.squeeze = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+        self.left = nn.Conv2d(8, 4, 1, bias=False)
+        self.right = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+        self.fc = nn.Linear(12 * 4 * 4, 6, bias=False)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.squeeze(x))
+        x = torch.cat([torch.relu(self.left(x)), torch.relu(self.right(x))], 1)
+        x = nn.functional.adaptive_avg_pool2d(x.transpose(2, 3), 4)
+        return self.fc(torch.flatten(x, 1))
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -180,6 +197,7 @@ def main():
     save(res, out("resnet_like.pt"))
     save(ResNetLike(bn=False), out("resnet_like_nobias.pt"))
     save(OverlapPool(), out("overlap_pool.pt"))
+    save(FireLike(), out("fire_like.pt"))
     save(Unsupported(), out("unsupported_op.pt"))
     if args.bench:
         r18 = ResNetLike(bn=True, width=64, blocks=(2, 2, 2, 2))

@@ -35,6 +35,33 @@ void RunNode(const Node& node, ValueEnv& env, const ValueEnv* substitute, ValueE
   for (size_t i = 0; i < node.outputs().size(); ++i) out_env[node.outputs()[i]] = stack[i];
 }
 
+// List and tuple plumbing is emitted inline by LibTorch's interpreter, not registered as ops.
+bool RunPlumbing(const Node& node, ValueEnv& env) {
+  const c10::Symbol k = node.kind();
+  if (k == c10::prim::ListConstruct) {
+    c10::impl::GenericList list(node.output()->type()->expectRef<c10::ListType>().getElementType());
+    for (const Value* in : node.inputs()) list.push_back(env.at(in));
+    env[node.output()] = c10::IValue(std::move(list));
+    return true;
+  }
+  if (k == c10::prim::TupleConstruct) {
+    std::vector<c10::IValue> items;
+    for (const Value* in : node.inputs()) items.push_back(env.at(in));
+    env[node.output()] = c10::ivalue::Tuple::create(std::move(items));
+    return true;
+  }
+  if (k == c10::prim::ListUnpack || k == c10::prim::TupleUnpack) {
+    const c10::IValue& packed = env.at(node.inputs()[0]);
+    std::vector<c10::IValue> items = packed.isList() ? packed.toListRef().vec()
+                                                     : packed.toTupleRef().elements().vec();
+    TORCH_CHECK(items.size() == node.outputs().size(), "cannot unpack ", items.size(),
+                " values into ", node.outputs().size());
+    for (size_t i = 0; i < items.size(); ++i) env[node.outputs()[i]] = items[i];
+    return true;
+  }
+  return false;
+}
+
 // A small interpreter over the canonical graph that keeps every value. Shape checks compiled
 // into prim::If nodes run their taken branch; a failing check throws as it would in PyTorch.
 void RunBlock(const Block& block, ValueEnv& env) {
@@ -47,7 +74,7 @@ void RunBlock(const Block& block, ValueEnv& env) {
       for (size_t i = 0; i < node->outputs().size(); ++i) {
         env[node->outputs()[i]] = env.at(taken->outputs()[i]);
       }
-    } else {
+    } else if (!RunPlumbing(*node, env)) {
       TORCH_CHECK(node->blocks().empty(), "cannot run ", node->kind().toQualString());
       RunNode(*node, env, nullptr, env);
     }
@@ -128,6 +155,8 @@ absl::StatusOr<Explanation> RelevanceEngine::ExplainChunk(const torch::Tensor& c
     RunBlock(*graph.block(), env);
     for (const Node* node : graph.nodes()) {
       if (!HasTensorOutput(*node) || !plan_.before_first_layer.count(node->outputs()[0])) continue;
+      TORCH_CHECK(!node->kind().is_prim(), "cannot track the input box through ",
+                  node->kind().toQualString());
       RunNode(*node, env, &box_low, box_low);
       RunNode(*node, env, &box_high, box_high);
     }
@@ -158,6 +187,12 @@ absl::StatusOr<Explanation> RelevanceEngine::ExplainChunk(const torch::Tensor& c
         [&] { return PropagateNode(node, cls->second, r->second, ctx); },
         absl::StatusCode::kInternal);
     if (!inputs.ok()) return inputs.status();
+    if (spdlog::should_log(spdlog::level::trace)) {
+      double in_sum = 0;
+      for (const auto& [value, rel] : *inputs) in_sum += rel.sum().item<double>();
+      spdlog::trace("dtd {} at {}: relevance {:.6f} -> {:.6f}", node.kind().toQualString(),
+                    model::NodeLocation(node), r->second.sum().item<double>(), in_sum);
+    }
     relevance.erase(r);
     for (auto& [value, rel] : *inputs) Accumulate(relevance, value, std::move(rel));
   }

@@ -90,6 +90,7 @@ InputRelevance PropagateNode(const Node& node, OpClass op_class, const torch::Te
     case OpClass::kLinearLayer:
       return LinearLayerRule(node, r, ctx);
     case OpClass::kMaxPool:
+    case OpClass::kRearrange:
       return {{node.inputs()[0], PullBack(node, Input(node, 0, ctx), r, ctx)}};
     case OpClass::kProportional:
       return Proportional(node, r, ctx);

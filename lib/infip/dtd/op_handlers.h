@@ -5,6 +5,7 @@
 //                 windows accumulate             / mean
 //   residual add  in proportion to each branch   cat                  each input its slice
 //   batch_norm    unchanged (only when it could not be folded)
+//   transpose, permute, slice, select: relevance follows the values it moved with
 #pragma once
 
 #include <unordered_map>

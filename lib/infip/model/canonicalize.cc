@@ -38,6 +38,8 @@ void NormaliseOps(const std::shared_ptr<torch::jit::Graph>& graph) {
   // dtd/ keeps every intermediate value; an in-place op would overwrite one a rule reads
   // later (a residual sum, a pooled output). Make them functional.
   torch::jit::RemoveTensorMutation(g);
+  // Lists built by append (DenseNet's feature lists) become plain list constructions.
+  torch::jit::RemoveListMutation(g);
 }
 
 }  // namespace infip::model

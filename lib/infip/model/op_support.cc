@@ -104,7 +104,16 @@ OpClass ClassifyOp(const Node& node, const ValueSet& data_path) {
     return OnlyFirstInputOnDataPath(node, data_path) ? OpClass::kLinearLayer
                                                      : OpClass::kUnsupported;
   }
-  if (k == Op("aten::relu") || k == Op("aten::relu_")) return OpClass::kRelu;
+  if (k == Op("aten::relu") || k == Op("aten::relu_") || k == Op("aten::relu6") ||
+      k == Op("aten::hardtanh")) {
+    return OpClass::kRelu;
+  }
+  if (k == Op("aten::transpose") || k == Op("aten::permute") || k == Op("aten::slice") ||
+      k == Op("aten::narrow") || k == Op("aten::select") || k == Op("aten::pixel_shuffle") ||
+      k == Op("aten::channel_shuffle")) {
+    return OnlyFirstInputOnDataPath(node, data_path) ? OpClass::kRearrange
+                                                     : OpClass::kUnsupported;
+  }
   if (k == Op("aten::max_pool2d")) return OpClass::kMaxPool;
   if (k == Op("aten::avg_pool2d") || k == Op("aten::adaptive_avg_pool2d") ||
       k == Op("aten::mean")) {

@@ -16,7 +16,8 @@ namespace infip::model {
 
 enum class OpClass {
   kLinearLayer,   // conv2d, linear, addmm, matmul / mm with a constant weight: a composite rule
-  kRelu,          // relu, relu_: relevance passes unchanged
+  kRelu,          // relu, relu6 / hardtanh (clipped ReLU): relevance passes unchanged
+  kRearrange,     // transpose, permute, slice, narrow, select: relevance moves with the values
   kMaxPool,       // max_pool2d: winner takes all, overlapping windows accumulate
   kProportional,  // avg_pool2d, adaptive_avg_pool2d, mean: split in proportion to the inputs
   kPassThrough,   // flatten, view, reshape, dropout, identity-like, a constant shift or scale
