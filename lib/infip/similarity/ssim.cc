@@ -33,6 +33,18 @@ bool SupportedDtype(const torch::Tensor& x) {
   return x.scalar_type() == torch::kUInt8 || torch::isFloatingType(x.scalar_type());
 }
 
+// One 1-D 'valid' correlation along `dim`, as a sum of shifted slices. LibTorch runs a float64
+// convolution through im2col image by image; eleven fused multiply-adds over the whole batch
+// are several times faster and give the same sums.
+torch::Tensor FilterValid(const torch::Tensor& x, const torch::Tensor& taps, int64_t dim) {
+  const int64_t window = taps.size(0);
+  const int64_t out_len = x.size(dim) - window + 1;
+  const double* t = taps.data_ptr<double>();
+  torch::Tensor out = x.narrow(dim, 0, out_len) * t[0];
+  for (int64_t i = 1; i < window; ++i) out.add_(x.narrow(dim, i, out_len), t[i]);
+  return out;
+}
+
 }  // namespace
 
 absl::Status CheckSsimInputs(const torch::Tensor& a, const torch::Tensor& b,
@@ -91,9 +103,8 @@ torch::Tensor SsimMaps(const torch::Tensor& a, const torch::Tensor& b, const Ssi
   // because no output pixel left in the valid region ever reads the padding.
   const torch::Tensor stacked =
       torch::stack({x, y, x * x, y * y, x * y}, /*dim=*/1).reshape({n * 5, 1, h, w});
-  const torch::Tensor k = GaussianKernel1d(options.window, options.sigma, x.device());
-  torch::Tensor moments = torch::conv2d(stacked, k.view({1, 1, 1, options.window}));
-  moments = torch::conv2d(moments, k.view({1, 1, options.window, 1}));
+  const torch::Tensor k = GaussianKernel1d(options.window, options.sigma, torch::kCPU);
+  torch::Tensor moments = FilterValid(FilterValid(stacked, k, /*dim=*/3), k, /*dim=*/2);
   moments = moments.view({n, 5, h - options.window + 1, w - options.window + 1});
 
   const torch::Tensor ux = moments.select(1, 0);
