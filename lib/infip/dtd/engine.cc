@@ -92,6 +92,11 @@ void Accumulate(std::unordered_map<const Value*, torch::Tensor>& relevance, cons
 absl::StatusOr<std::unique_ptr<RelevanceEngine>> RelevanceEngine::Create(
     std::shared_ptr<const model::CanonicalModel> model, Composite composite) {
   if (model == nullptr) return absl::InvalidArgumentError("no model to explain");
+  if (model->device().is_cuda()) {
+    // A fingerprint must not depend on which convolution algorithm cuDNN happens to pick.
+    at::globalContext().setDeterministicCuDNN(true);
+    at::globalContext().setBenchmarkCuDNN(false);
+  }
   GraphPlan plan = MakePlan(model->graph());
   return std::unique_ptr<RelevanceEngine>(
       new RelevanceEngine(std::move(model), std::move(composite), std::move(plan)));
