@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "client/commands.h"
+#include "client/flag_checks.h"
 #include "client/json_writer.h"
 #include "infip/common/status_macros.h"
 #include "infip/fingerprint/file_format.h"
@@ -103,7 +104,7 @@ Command AddCompareCommand(CLI::App& root) {
       ->required();
   app->add_option("suspect", flags->suspect, "the suspected model's .infip file")->required();
   app->add_option("--threshold", flags->threshold, "ASSIM at or above which a copy is declared")
-      ->check(CLI::Range(-1.0, 1.0))
+      ->check(NumberBetween(-1.0, 1.0))
       ->capture_default_str();
   app->add_flag("--json", flags->json, "print one JSON object instead of text");
   return {app, [flags] { return RunCompare(*flags); }};

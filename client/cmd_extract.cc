@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "client/commands.h"
 #include "client/extraction.h"
+#include "client/flag_checks.h"
 #include "client/key_flags.h"
 #include "client/progress.h"
 #include "infip/common/status_macros.h"
@@ -62,7 +63,7 @@ Command AddExtractCommand(CLI::App& root) {
       "extract", "Extract a model's fingerprint set on a key set and write it as a .infip file");
   AddKeyFlags(*app, flags->keys);
   app->add_option("--lambda", flags->lambda, "fingerprint brightness lambda")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveNumber())
       ->capture_default_str();
   app->add_option("--lambda-scaling", flags->lambda_scaling,
                   "resolution: lambda is scaled by H*W/224^2 (the paper's regime at any size); "

@@ -1,6 +1,7 @@
 #include "client/exit_codes.h"
 
 #include <iostream>
+#include <string>
 
 namespace infip::cli {
 
@@ -21,7 +22,9 @@ ExitCode ExitCodeFor(const absl::Status& status) {
 
 int Finish(const absl::Status& status) {
   if (!status.ok()) {
-    std::cerr << "infip: error: " << status.message() << std::endl;
+    // One line: some causes carry a TorchScript traceback that would bury the message.
+    const std::string message(status.message());
+    std::cerr << "infip: error: " << message.substr(0, message.find('\n')) << std::endl;
   }
   return ExitCodeFor(status);
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/flag_checks.h"
 #include "infip/common/status_macros.h"
 #include "infip/dtd/composite.h"
 
@@ -19,7 +20,7 @@ absl::StatusOr<std::pair<int, int>> ParseSize(const std::string& text) {
   if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &h) || !absl::SimpleAtoi(parts[1], &w) ||
       h <= 0 || w <= 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--resize wants HEIGHTxWIDTH, e.g. 32x32, not '", text, "'"));
+        absl::StrCat("expected HEIGHTxWIDTH, e.g. 32x32, not '", text, "'"));
   }
   return std::make_pair(h, w);
 }
@@ -51,7 +52,7 @@ void AddKeyFlags(CLI::App& command, KeyFlags& flags) {
       ->check(CLI::IsMember(dtd::Composite::Names()))
       ->capture_default_str();
   command.add_option("--limit", flags.limit, "use only the first N key images")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveInteger());
   command.add_option("--resize", flags.resize, "resize every key image to HxW (bilinear)")
       ->check(ValidatorFrom("HxW", ParseSize));
   auto* gray = command.add_flag("--gray", flags.gray, "convert key images to 1 channel");

@@ -1,5 +1,6 @@
 // infip: extract, compare and render InFIP fingerprint sets from the command line.
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -33,8 +34,9 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
       return app.exit(e);  // --help, --version
     }
-    std::cerr << "infip: error: " << e.what() << "\n"
-              << "Run '" << app.get_name() << " --help' for usage." << std::endl;
+    std::string help = "infip --help";
+    for (const CLI::App* sub : app.get_subcommands()) help = "infip " + sub->get_name() + " --help";
+    std::cerr << "infip: error: " << e.what() << " (see '" << help << "')" << std::endl;
     return kExitUsage;
   }
   for (const Command& command : commands) {

@@ -3,9 +3,11 @@
 #
 #   bash scripts/build.sh [extra cmake arguments...]
 #   BUILD_TARGET=infip bash scripts/build.sh      # only the CLI
+#   BUILD_DIR=build-debug BUILD_TYPE=Debug bash scripts/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+BUILD_DIR="${BUILD_DIR:-build}"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
-cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE}" "$@"
-cmake --build build -j"$(nproc)" ${BUILD_TARGET:+--target "${BUILD_TARGET}"}
+cmake -S . -B "${BUILD_DIR}" -DCMAKE_BUILD_TYPE="${BUILD_TYPE}" "$@"
+cmake --build "${BUILD_DIR}" -j"$(nproc)" ${BUILD_TARGET:+--target "${BUILD_TARGET}"}

@@ -10,7 +10,7 @@ bash scripts/install-deps.sh
 BUILD_TARGET=infip bash scripts/build.sh
 
 OUT=out/demo
-INFIP=build/client/infip
+INFIP="${BUILD_DIR:-build}/client/infip"
 KEYS=(--keys /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 100
       --resize 32x32 --mean 0.2860 --std 0.3530)
 mkdir -p "$OUT"

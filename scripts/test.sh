@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 bash scripts/build.sh
-ctest --test-dir build --output-on-failure -j2
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j2
