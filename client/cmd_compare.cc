@@ -61,12 +61,11 @@ void PrintText(const CompareFlags& flags, const fingerprint::FingerprintSet& ori
             << absl::StrFormat("suspect   %s  (model sha256 %s)\n", flags.suspect,
                                suspect.metadata.model_sha256)
             << absl::StrFormat("settings  %d keys %dx%d, composite %s, lambda %g %s\n",
-                               original.size(), original.images.size(1),
-                               original.images.size(2), meta.composite, meta.lambda,
+                               original.size(), original.images.size(1), original.images.size(2),
+                               meta.composite, meta.lambda,
                                fingerprint::LambdaScalingName(meta.lambda_scaling))
-            << absl::StrFormat("ASSIM     %.4f  (%g%% bootstrap interval %.4f .. %.4f)\n",
-                               c.assim, 100 * similarity::CompareOptions{}.confidence, c.ci_low,
-                               c.ci_high)
+            << absl::StrFormat("ASSIM     %.4f  (%g%% bootstrap interval %.4f .. %.4f)\n", c.assim,
+                               100 * similarity::CompareOptions{}.confidence, c.ci_low, c.ci_high)
             << absl::StrFormat("per key   min %.4f  median %.4f\n", c.min_ssim, c.median_ssim)
             << absl::StrFormat("decision  %s: ASSIM %.4f %s threshold %.4f\n",
                                c.pirated ? "PIRATED" : "NOT PIRATED", c.assim,
@@ -100,8 +99,7 @@ Command AddCompareCommand(CLI::App& root) {
       "compare",
       "Compare two fingerprint sets of the same key set: ASSIM, its bootstrap interval, per-key "
       "SSIM and the decision (exit code 0 whatever the decision)");
-  app->add_option("original", flags->original, "the registered model's .infip file")
-      ->required();
+  app->add_option("original", flags->original, "the registered model's .infip file")->required();
   app->add_option("suspect", flags->suspect, "the suspected model's .infip file")->required();
   app->add_option("--threshold", flags->threshold, "ASSIM at or above which a copy is declared")
       ->check(NumberBetween(-1.0, 1.0))

@@ -37,8 +37,7 @@ absl::Status MakeDirectory(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status WriteEach(const torch::Tensor& images, const std::string& dir,
-                       const char* prefix) {
+absl::Status WriteEach(const torch::Tensor& images, const std::string& dir, const char* prefix) {
   for (int64_t i = 0; i < images.size(0); ++i) {
     INFIP_RETURN_IF_ERROR(
         io::WritePng(absl::StrFormat("%s/%s_%04d.png", dir, prefix, i), images[i]));
@@ -52,9 +51,9 @@ absl::StatusOr<std::optional<torch::Tensor>> SsimImages(const torch::Tensor& a,
                                                         const torch::Tensor& b) {
   const similarity::SsimOptions options;
   if (a.size(1) < options.window || a.size(2) < options.window) return std::nullopt;
-  INFIP_ASSIGN_OR_RETURN(
-      torch::Tensor maps,
-      CatchTorch("SSIM maps", [&] { return similarity::SsimMaps(a, b, options); }));
+  INFIP_ASSIGN_OR_RETURN(torch::Tensor maps, CatchTorch("SSIM maps", [&] {
+                           return similarity::SsimMaps(a, b, options);
+                         }));
   return std::optional<torch::Tensor>(
       (maps.clamp(0.0, 1.0) * 255.0).round().to(torch::kUInt8).contiguous());
 }
@@ -99,10 +98,10 @@ absl::Status RunRender(const RenderFlags& flags) {
       if (suspect) row.push_back(suspect->images[i]);
       if (ssim) row.push_back((*ssim)[i]);
     }
-    INFIP_ASSIGN_OR_RETURN(
-        torch::Tensor sheet,
-        CatchTorch("evidence sheet", [&] { return EvidenceSheet(rows, layout); },
-                   absl::StatusCode::kInternal));
+    INFIP_ASSIGN_OR_RETURN(torch::Tensor sheet,
+                           CatchTorch(
+                               "evidence sheet", [&] { return EvidenceSheet(rows, layout); },
+                               absl::StatusCode::kInternal));
     INFIP_RETURN_IF_ERROR(
         io::WritePng(absl::StrFormat("%s/grid_%04d-%04d.png", flags.out, first, last), sheet));
   }
@@ -110,8 +109,8 @@ absl::Status RunRender(const RenderFlags& flags) {
   std::cout << absl::StrFormat(
                    "wrote %d fingerprint PNGs%s and %d evidence sheets (rows: keys; columns: "
                    "%s) -> %s",
-                   n, suspect ? absl::StrFormat(", %d suspect PNGs", suspect->size()) : "",
-                   sheets, absl::StrJoin(columns, " | "), flags.out)
+                   n, suspect ? absl::StrFormat(", %d suspect PNGs", suspect->size()) : "", sheets,
+                   absl::StrJoin(columns, " | "), flags.out)
             << std::endl;
   return absl::OkStatus();
 }

@@ -2,9 +2,8 @@
 // subcommand with the function that runs it once the command line has been parsed.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "absl/status/status.h"
 

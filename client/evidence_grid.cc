@@ -26,15 +26,13 @@ torch::Tensor EvidenceSheet(const std::vector<std::vector<torch::Tensor>>& rows,
   const int64_t cell_w = layout.cell_width * layout.scale;
   const int64_t n_rows = static_cast<int64_t>(rows.size());
   const int64_t n_cols = static_cast<int64_t>(columns);
-  torch::Tensor sheet =
-      torch::full({3, n_rows * cell_h + (n_rows + 1) * layout.gap,
-                   n_cols * cell_w + (n_cols + 1) * layout.gap},
-                  layout.background, torch::kUInt8);
+  torch::Tensor sheet = torch::full(
+      {3, n_rows * cell_h + (n_rows + 1) * layout.gap, n_cols * cell_w + (n_cols + 1) * layout.gap},
+      layout.background, torch::kUInt8);
   for (int64_t r = 0; r < n_rows; ++r) {
     for (int64_t c = 0; c < static_cast<int64_t>(rows[r].size()); ++c) {
-      const torch::Tensor image = AsRgb(rows[r][c])
-                                      .repeat_interleave(layout.scale, 1)
-                                      .repeat_interleave(layout.scale, 2);
+      const torch::Tensor image =
+          AsRgb(rows[r][c]).repeat_interleave(layout.scale, 1).repeat_interleave(layout.scale, 2);
       const int64_t h = std::min(image.size(1), cell_h);
       const int64_t w = std::min(image.size(2), cell_w);
       const int64_t y = layout.gap + r * (cell_h + layout.gap) + (cell_h - h) / 2;

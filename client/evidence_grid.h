@@ -4,18 +4,18 @@
 // and black images apart from the gaps between them.
 #pragma once
 
+#include <torch/script.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <torch/script.h>
 
 namespace infip::cli {
 
 struct GridLayout {
   int64_t cell_height = 0;  // before scaling: the largest image of any column
   int64_t cell_width = 0;
-  int64_t scale = 1;        // nearest-neighbour enlargement
-  int64_t gap = 6;          // pixels between cells, after scaling
+  int64_t scale = 1;  // nearest-neighbour enlargement
+  int64_t gap = 6;    // pixels between cells, after scaling
   uint8_t background = 96;
 };
 

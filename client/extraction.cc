@@ -1,8 +1,8 @@
 #include "client/extraction.h"
 
-#include <chrono>
-
 #include <torch/cuda.h>
+
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -17,9 +17,8 @@ namespace infip::cli {
 namespace {
 
 absl::StatusOr<torch::Device> ParseDevice(const std::string& name) {
-  INFIP_ASSIGN_OR_RETURN(torch::Device device,
-                         CatchTorch(absl::StrCat("--device '", name, "'"),
-                                    [&] { return torch::Device(name); }));
+  INFIP_ASSIGN_OR_RETURN(torch::Device device, CatchTorch(absl::StrCat("--device '", name, "'"),
+                                                          [&] { return torch::Device(name); }));
   if (device.is_cuda() && !torch::cuda::is_available()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "--device ", name, ": this infip build or machine has no CUDA device; use --device cpu"));
@@ -88,11 +87,11 @@ absl::StatusOr<fingerprint::FingerprintSet> MakeFingerprintSet(
   INFIP_RETURN_IF_ERROR(CatchTorchVoid(
       "making fingerprint images",
       [&] {
-        set.images = fingerprint::FingerprintImages(
-                         fingerprint::IntrinsicFeature(extraction.explanation.relevance),
-                         image_options)
-                         .to(torch::kCPU)
-                         .contiguous();
+        set.images =
+            fingerprint::FingerprintImages(
+                fingerprint::IntrinsicFeature(extraction.explanation.relevance), image_options)
+                .to(torch::kCPU)
+                .contiguous();
         if (with_key_preview) set.key_preview = io::KeyPreview(keys).to(torch::kCPU).contiguous();
       },
       absl::StatusCode::kInternal));

@@ -1,10 +1,11 @@
 // infip: extract, compare and render InFIP fingerprint sets from the command line.
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
+#include "absl/strings/str_join.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "infip/common/version.h"
@@ -28,6 +29,16 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = {AddExtractCommand(app), AddCompareCommand(app),
                                    AddRelevanceCommand(app), AddRenderCommand(app)};
+  // CLI11 would report a mistyped command as a missing one.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const Command& command : commands) names.push_back(command.app->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::cerr << "infip: error: unknown command '" << argv[1]
+                << "'; commands: " << absl::StrJoin(names, ", ") << std::endl;
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
