@@ -172,8 +172,8 @@ absl::StatusOr<Explanation> RelevanceEngine::ExplainChunk(const torch::Tensor& c
         "model must return N x classes logits, returned a ", logits.dim(), "-D tensor"));
   }
   const torch::Tensor predicted = logits.argmax(1);
-  const BackwardContext ctx{env, plan_.data_path, composite_, plan_.input_layers, box_low,
-                            box_high};
+  const BackwardContext ctx{env,     plan_.data_path, composite_, plan_.input_layers,
+                            box_low, box_high,        plan_.layers};
   std::unordered_map<const Value*, torch::Tensor> relevance;
   relevance[graph.outputs()[0]] =
       torch::one_hot(predicted, logits.size(1)).to(logits.scalar_type());

@@ -106,4 +106,18 @@ LayerView MakeLayerView(const Node& node, const ValueEnv& env) {
           node.inputs()[0]};
 }
 
+std::shared_ptr<const LayerView> MakeConstantLayerView(const Node& node) {
+  ValueEnv constants;
+  const torch::jit::Value* data = node.kind() == c10::Symbol::fromQualString("aten::addmm")
+                                      ? node.inputs()[1]
+                                      : node.inputs()[0];
+  for (const torch::jit::Value* in : node.inputs()) {
+    if (in == data) continue;
+    c10::optional<c10::IValue> v = torch::jit::toIValue(in);
+    if (!v) return nullptr;
+    constants[in] = *v;
+  }
+  return std::make_shared<const LayerView>(MakeLayerView(node, constants));
+}
+
 }  // namespace infip::dtd

@@ -19,4 +19,8 @@ struct LayerView {
 };
 [[nodiscard]] LayerView MakeLayerView(const torch::jit::Node& node, const ValueEnv& env);
 
+// The view of a layer whose weight and settings are graph constants (always, after freezing),
+// built once per model; null when some input is computed at run time.
+[[nodiscard]] std::shared_ptr<const LayerView> MakeConstantLayerView(const torch::jit::Node& node);
+
 }  // namespace infip::dtd

@@ -37,7 +37,13 @@ torch::Tensor PullBack(const Node& node, const torch::Tensor& x, const torch::Te
 
 InputRelevance LinearLayerRule(const Node& node, const torch::Tensor& r,
                                const BackwardContext& ctx) {
-  LayerView view = MakeLayerView(node, ctx.env);
+  std::shared_ptr<const LayerView> prepared;
+  if (auto it = ctx.layers.find(&node); it != ctx.layers.end()) {
+    prepared = it->second;
+  } else {
+    prepared = std::make_shared<const LayerView>(MakeLayerView(node, ctx.env));
+  }
+  const LayerView& view = *prepared;
   const bool input_layer = ctx.input_layers.count(&node) > 0;
   const Rule rule = ctx.composite.RuleFor(view.type, input_layer);
   const torch::Tensor& x = ctx.env.at(view.input).toTensor();

@@ -24,6 +24,8 @@ namespace infip::dtd {
 // Every value the forward pass computed, by graph value.
 using ValueEnv = std::unordered_map<const torch::jit::Value*, c10::IValue>;
 
+struct LayerView;
+
 struct BackwardContext {
   const ValueEnv& env;
   const model::ValueSet& data_path;
@@ -33,6 +35,8 @@ struct BackwardContext {
   // Box images for values before the first layer: the lowest / highest each can be.
   const ValueEnv& box_low;
   const ValueEnv& box_high;
+  // Layers prepared once per model; others are built from `env` when reached.
+  const std::unordered_map<const torch::jit::Node*, std::shared_ptr<const LayerView>>& layers;
 };
 
 using InputRelevance = std::vector<std::pair<const torch::jit::Value*, torch::Tensor>>;

@@ -19,6 +19,9 @@ GraphPlan MakePlan(std::shared_ptr<torch::jit::Graph> graph) {
     if (!on_path) continue;
     const model::OpClass cls = model::ClassifyOp(*node, plan.data_path);
     plan.op_class[node] = cls;
+    if (cls == model::OpClass::kLinearLayer) {
+      if (auto view = MakeConstantLayerView(*node)) plan.layers[node] = std::move(view);
+    }
     if (!all_before) continue;
     if (cls == model::OpClass::kLinearLayer) {
       plan.input_layers.insert(node);

@@ -7,6 +7,7 @@
 
 #include <torch/script.h>
 
+#include "infip/dtd/linear_layers.h"
 #include "infip/model/op_support.h"
 
 namespace infip::dtd {
@@ -19,6 +20,8 @@ struct GraphPlan {
   // them, so the pixel layer's zB rule sees bounds in its own input space.
   model::ValueSet before_first_layer;
   std::unordered_set<const torch::jit::Node*> input_layers;
+  // conv2d / linear layers with constant weights, prepared once (W+, W- split).
+  std::unordered_map<const torch::jit::Node*, std::shared_ptr<const LayerView>> layers;
 };
 
 [[nodiscard]] GraphPlan MakePlan(std::shared_ptr<torch::jit::Graph> graph);

@@ -14,7 +14,7 @@ torch::Tensor Contribution(const LinearLayer& layer, const torch::Tensor& x,
 
 torch::Tensor ZPlus(const LinearLayer& layer, const torch::Tensor& x, const torch::Tensor& r,
                     double eps) {
-  const torch::Tensor w_pos = layer.weight().clamp_min(0);
+  const torch::Tensor& w_pos = layer.weight_pos();
   if (x.min().item<double>() >= 0) {
     // The case InFIP.md writes down: inputs after a ReLU are non-negative, so z >= 0 and the
     // stabiliser is +eps. This is the hot path of every extraction: keep it to one extra
@@ -24,7 +24,7 @@ torch::Tensor ZPlus(const LinearLayer& layer, const torch::Tensor& x, const torc
     return layer.Backward(s, x, w_pos).mul_(x);
   }
   // General form for signed inputs: only positive contributions x+ w+ and x- w- count.
-  const torch::Tensor w_neg = layer.weight().clamp_max(0);
+  const torch::Tensor& w_neg = layer.weight_neg();
   const torch::Tensor x_pos = x.clamp_min(0);
   const torch::Tensor x_neg = x.clamp_max(0);
   const torch::Tensor z = layer.Forward(x_pos, w_pos) + layer.Forward(x_neg, w_neg);
@@ -35,8 +35,8 @@ torch::Tensor ZPlus(const LinearLayer& layer, const torch::Tensor& x, const torc
 torch::Tensor ZBox(const LinearLayer& layer, const torch::Tensor& x, const torch::Tensor& r,
                    const Box& box, double eps) {
   const torch::Tensor& w = layer.weight();
-  const torch::Tensor w_pos = w.clamp_min(0);
-  const torch::Tensor w_neg = w.clamp_max(0);
+  const torch::Tensor& w_pos = layer.weight_pos();
+  const torch::Tensor& w_neg = layer.weight_neg();
   const torch::Tensor low = box.low.expand_as(x);
   const torch::Tensor high = box.high.expand_as(x);
   const torch::Tensor z =

@@ -38,12 +38,17 @@ class LinearLayer {
   // z + b, the bias broadcast over the output (z unchanged when there is no bias).
   [[nodiscard]] virtual torch::Tensor AddBias(const torch::Tensor& z) const = 0;
   [[nodiscard]] const torch::Tensor& weight() const { return weight_; }
+  [[nodiscard]] const torch::Tensor& weight_pos() const { return weight_pos_; }  // max(0, W)
+  [[nodiscard]] const torch::Tensor& weight_neg() const { return weight_neg_; }  // min(0, W)
   [[nodiscard]] const torch::Tensor& bias() const { return bias_; }
 
  protected:
   LinearLayer(torch::Tensor weight, torch::Tensor bias)
-      : weight_(std::move(weight)), bias_(std::move(bias)) {}
+      : weight_(std::move(weight)), weight_pos_(weight_.clamp_min(0)),
+        weight_neg_(weight_.clamp_max(0)), bias_(std::move(bias)) {}
   torch::Tensor weight_;
+  torch::Tensor weight_pos_;
+  torch::Tensor weight_neg_;
   torch::Tensor bias_;
 };
 
