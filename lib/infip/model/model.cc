@@ -123,13 +123,15 @@ absl::Status CanonicalModel::CheckInputShape(c10::IntArrayRef batch_shape) const
   auto probe = torch::zeros(one, torch::TensorOptions().device(device_));
   absl::StatusOr<torch::Tensor> out = Forward(probe);
   if (!out.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("model does not accept key images of shape ",
-                                                   ShapeString(one), ": ", out.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model does not accept key images of shape ",
+                     ShapeString(batch_shape.slice(1)), ": ", out.status().message()));
   }
   if (out->dim() != 2 || out->size(0) != 1 || out->size(1) < 2) {
     return absl::InvalidArgumentError(
-        absl::StrCat("model must map a batch to N x classes logits; for input ", ShapeString(one),
-                     " it returned shape ", ShapeString(out->sizes())));
+        absl::StrCat("model must map a batch to N x classes logits; for key images of shape ",
+                     ShapeString(batch_shape.slice(1)), " it returned shape ",
+                     ShapeString(out->sizes())));
   }
   return absl::OkStatus();
 }
