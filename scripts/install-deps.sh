@@ -12,11 +12,12 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev zlib1g-dev libssl-dev
   python3 python3-torch python3-torchvision python3-skimage python3-numpy
   dataset-fashion-mnist
+  libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev openssl sqlite3
 )
 RUNTIME_PACKAGES=(
   libtorch1.13 libabsl20220623 libspdlog1.10 libfmt9
   libopencv-core406 libopencv-imgproc406 libopencv-imgcodecs406
-  zlib1g libssl3
+  zlib1g libssl3 libsqlite3-0 libcurl4
 )
 
 packages=("${BUILD_PACKAGES[@]}")
