@@ -99,8 +99,16 @@ absl::StatusOr<std::unique_ptr<CanonicalModel>> CanonicalModel::FromModule(
         return f;
       }));
   std::shared_ptr<torch::jit::Graph> graph = frozen.get_method("forward").graph();
-  INFIP_RETURN_IF_ERROR(CheckSupportedOps(*graph));
-  spdlog::debug("canonical graph ({} BatchNorm folded):\n{}", folded, graph->toString());
+  // Debug information in a model file is unpickled lazily, so even reading source locations
+  // or printing the graph can throw on a corrupt file.
+  absl::Status supported = absl::OkStatus();
+  INFIP_RETURN_IF_ERROR(CatchTorchVoid("cannot inspect model graph", [&] {
+    supported = CheckSupportedOps(*graph);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      spdlog::debug("canonical graph ({} BatchNorm folded):\n{}", folded, graph->toString());
+    }
+  }));
+  INFIP_RETURN_IF_ERROR(supported);
   return std::unique_ptr<CanonicalModel>(
       new CanonicalModel(std::move(frozen), std::move(graph), options.device, folded));
 }

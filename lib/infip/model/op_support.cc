@@ -155,9 +155,13 @@ OpClass ClassifyOp(const Node& node, const ValueSet& data_path) {
 }
 
 std::string NodeLocation(const Node& node) {
-  if (auto flc = node.sourceRange().file_line_col()) {
-    const auto& [file, line, col] = *flc;
-    return absl::StrCat(file, ":", line);
+  try {
+    if (auto flc = node.sourceRange().file_line_col()) {
+      const auto& [file, line, col] = *flc;
+      return absl::StrCat(file, ":", line);
+    }
+  } catch (const std::exception&) {
+    // Corrupt debug information (unpickled lazily): fall back to the value name.
   }
   std::string where;
   if (node.outputs().size() > 0) where = absl::StrCat("%", node.outputs()[0]->debugName());
