@@ -18,7 +18,8 @@ class ScratchDir {
  public:
   ScratchDir() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/infip-fetch-XXXXXX";
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/infip-fetch-XXXXXX";
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     if (::mkdtemp(name.data()) == nullptr) {
@@ -38,9 +39,7 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
 
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
+  [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
   // A subdirectory, created.
   std::string MakeDir(const std::string& name) const {
     const std::string dir = *this / name;

@@ -124,8 +124,7 @@ TEST(FetcherCreateTest, PolicyErrorsNameTheField) {
   const auto expect_bad = [](FetchPolicy p, const char* field) {
     const auto fetcher = Fetcher::Create(std::move(p));
     EXPECT_EQ(fetcher.status().code(), absl::StatusCode::kInvalidArgument) << field;
-    EXPECT_NE(fetcher.status().message().find(field), absl::string_view::npos)
-        << fetcher.status();
+    EXPECT_NE(fetcher.status().message().find(field), absl::string_view::npos) << fetcher.status();
   };
   FetchPolicy p = policy;
   p.temp_dir = scratch / "missing";

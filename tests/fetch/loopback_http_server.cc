@@ -57,16 +57,15 @@ void Stop(pid_t pid) {
 absl::StatusOr<std::unique_ptr<LoopbackHttpServer>> LoopbackHttpServer::Start(
     const Options& options) {
   const std::string python = infip::testing::SystemPython();
-  const std::string script =
-      infip::testing::SourceDir() + "/tests/fetch/loopback_http_server.py";
+  const std::string script = infip::testing::SourceDir() + "/tests/fetch/loopback_http_server.py";
   const std::string port_file = options.work_dir + "/server.port";
   const std::string log = options.work_dir + "/server.requests";
   const std::string output = options.work_dir + "/server.out";
   // A previous server's files must not be mistaken for this one's.
   ::unlink(port_file.c_str());
   ::unlink(log.c_str());
-  std::vector<std::string> args = {python, script, "--root", options.root, "--port-file",
-                                   port_file, "--log", log};
+  std::vector<std::string> args = {python,        script,    "--root", options.root,
+                                   "--port-file", port_file, "--log",  log};
   if (!options.tls_cert.empty()) {
     args.insert(args.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
   }

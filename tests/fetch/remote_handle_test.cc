@@ -92,7 +92,9 @@ class HandleAuthorizerTest : public ::testing::Test {
     authorizer_ = *std::move(authorizer);
   }
 
-  absl::StatusCode CodeOf(const std::string& uri) { return authorizer_->Authorize(uri).status().code(); }
+  absl::StatusCode CodeOf(const std::string& uri) {
+    return authorizer_->Authorize(uri).status().code();
+  }
 
   ScratchDir scratch_;
   std::string root_;
@@ -171,8 +173,7 @@ TEST_F(HandleAuthorizerTest, HostsMustBeAllowListed) {
   EXPECT_EQ(CodeOf("https://sub.models.example.org/x.pt"), absl::StatusCode::kPermissionDenied);
   const auto plain = authorizer_->Authorize("http://models.example.org/x.pt");
   EXPECT_EQ(plain.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_NE(plain.status().message().find("plain http"), absl::string_view::npos)
-      << plain.status();
+  EXPECT_NE(plain.status().message().find("plain http"), absl::string_view::npos) << plain.status();
 }
 
 TEST(HandleAuthorizerCreateTest, EmptyListsRefuseEverything) {

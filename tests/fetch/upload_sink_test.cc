@@ -176,8 +176,7 @@ TEST(UploadSinkTest, FinishTwiceIsAnError) {
 TEST(UploadSinkTest, BadDirectoryOrCap) {
   ScratchDir dir;
   EXPECT_EQ(UploadSink::Create(dir / "missing", 10).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(UploadSink::Create(dir.path(), -1).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UploadSink::Create(dir.path(), -1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(UploadSink::Create("", 10).status().code(), absl::StatusCode::kInvalidArgument);
 }
 

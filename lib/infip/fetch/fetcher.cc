@@ -5,12 +5,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "infip/fetch/string_view_util.h"
 #include "absl/time/clock.h"
 #include "infip/common/status_macros.h"
 #include "infip/fetch/http_download.h"
 #include "infip/fetch/local_copy.h"
 #include "infip/fetch/sha256_pin.h"
+#include "infip/fetch/string_view_util.h"
 #include "infip/fetch/upload_sink.h"
 
 namespace infip::fetch {
@@ -20,7 +20,8 @@ using internal::ToAbsl;
 
 absl::Status ValidatePolicy(const FetchPolicy& policy) {
   const auto bad = [](std::string_view field, std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("fetch policy: ", ToAbsl(field), " ", ToAbsl(why)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("fetch policy: ", ToAbsl(field), " ", ToAbsl(why)));
   };
   std::error_code ec;
   if (policy.temp_dir.empty() || !std::filesystem::is_directory(policy.temp_dir, ec)) {

@@ -25,8 +25,8 @@ std::string Normal(const fs::path& path) {
 
 bool IsWithin(const std::string& path, const std::string& root) {
   if (root == "/") return true;
-  return path == root || (path.size() > root.size() && absl::StartsWith(path, root) &&
-                          path[root.size()] == '/');
+  return path == root ||
+         (path.size() > root.size() && absl::StartsWith(path, root) && path[root.size()] == '/');
 }
 
 bool IsWithinAny(const std::string& path, const std::vector<std::string>& roots) {

@@ -28,8 +28,8 @@ struct Transfer {
   UploadSink* sink = nullptr;
   const FetchControl* control = nullptr;
   absl::Time stop;
-  absl::Status write_error;    // the sink's refusal (the cap, a full disk)
-  bool body_refused = false;   // a body that is not a model (non-2xx), dropped
+  absl::Status write_error;   // the sink's refusal (the cap, a full disk)
+  bool body_refused = false;  // a body that is not a model (non-2xx), dropped
   size_t redirect_body_bytes = 0;
   bool cancelled = false;
   bool past_deadline = false;
@@ -88,8 +88,7 @@ absl::Status SetUp(CURL* easy, const FetchPolicy& policy, Transfer& transfer, ch
   if (!policy.ca_bundle.empty()) {
     set(curl_easy_setopt(easy, CURLOPT_CAINFO, policy.ca_bundle.c_str()));
   }
-  set(curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                       static_cast<curl_off_t>(policy.max_bytes)));
+  set(curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(policy.max_bytes)));
   set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody));
   set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer));
   set(curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L));
@@ -113,13 +112,13 @@ absl::StatusOr<RemoteHandle> RedirectTarget(CURL* easy, const HandleAuthorizer& 
   if (location == nullptr) return HttpStatusToStatus(code, from.display);
   auto target = ParseRemoteHandle(location);
   if (!target.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("fetching '", from.display, "': HTTP ",
-                                                      code, " redirect to an unusable target: ",
-                                                      target.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("fetching '", from.display, "': HTTP ", code,
+                     " redirect to an unusable target: ", target.status().message()));
   }
   if (target->scheme == HandleScheme::kFile) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "fetching '", from.display, "': HTTP ", code, " redirect to a file:// URL refused"));
+    return absl::PermissionDeniedError(absl::StrCat("fetching '", from.display, "': HTTP ", code,
+                                                    " redirect to a file:// URL refused"));
   }
   if (absl::Status s = authorizer.AuthorizeUrl(*target); !s.ok()) {
     return absl::PermissionDeniedError(absl::StrCat("fetching '", from.display, "': HTTP ", code,
@@ -142,8 +141,8 @@ absl::Status InitCurlOnce() {
 }
 
 absl::Status DownloadHttp(const FetchPolicy& policy, const HandleAuthorizer& authorizer,
-                          const RemoteHandle& handle, const FetchControl& control,
-                          absl::Time stop, UploadSink& sink) {
+                          const RemoteHandle& handle, const FetchControl& control, absl::Time stop,
+                          UploadSink& sink) {
   if (absl::Status s = InitCurlOnce(); !s.ok()) return s;
   Easy easy(curl_easy_init());
   if (easy == nullptr) return absl::ResourceExhaustedError("cannot allocate a libcurl handle");
@@ -164,8 +163,8 @@ absl::Status DownloadHttp(const FetchPolicy& policy, const HandleAuthorizer& aut
     errors[0] = '\0';
     const long left = MillisLeft(stop);
     const long connect_left = std::min(
-        left, static_cast<long>(std::max<int64_t>(
-                  1, absl::ToInt64Milliseconds(policy.connect_timeout))));
+        left,
+        static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(policy.connect_timeout))));
     if (curl_easy_setopt(easy.get(), CURLOPT_URL, hop.url.c_str()) != CURLE_OK ||
         curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS, left) != CURLE_OK ||
         curl_easy_setopt(easy.get(), CURLOPT_CONNECTTIMEOUT_MS, connect_left) != CURLE_OK) {

@@ -47,8 +47,8 @@ absl::Status CopyLocalFile(const HandleAuthorizer& authorizer, const RemoteHandl
   FileDescriptor fd(::open(handle.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ELOOP) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "remote handle '", handle.display, "' refused: it became a symbolic link"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("remote handle '", handle.display, "' refused: it became a symbolic link"));
     }
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no such file: ", handle.display));
     return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", handle.display));

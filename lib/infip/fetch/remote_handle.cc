@@ -27,8 +27,8 @@ absl::Status Invalid(std::string_view uri, std::string_view why) {
 
 bool IsSchemeChar(char c, bool first) {
   if (absl::ascii_isalpha(static_cast<unsigned char>(c))) return true;
-  return !first && (absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' ||
-                    c == '.');
+  return !first &&
+         (absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.');
 }
 
 // The scheme before the first ':', lowercase; empty when the handle does not start with one.

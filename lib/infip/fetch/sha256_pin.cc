@@ -11,8 +11,8 @@ using internal::ToAbsl;
 absl::StatusOr<std::string> ParseSha256Pin(std::string_view pin) {
   if (pin.empty()) return std::string();
   if (pin.size() != 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SHA-256 pin must be 64 hex digits; got ", pin.size(), " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SHA-256 pin must be 64 hex digits; got ", pin.size(), " characters"));
   }
   for (const char c : pin) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
@@ -25,7 +25,9 @@ absl::StatusOr<std::string> ParseSha256Pin(std::string_view pin) {
 absl::Status CheckSha256Pin(std::string_view pin, std::string_view actual,
                             std::string_view handle_display) {
   if (pin.empty() || pin == actual) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("SHA-256 of '", ToAbsl(handle_display), "' is ", ToAbsl(actual), " but the pin says ", ToAbsl(pin)));
+  return absl::FailedPreconditionError(absl::StrCat("SHA-256 of '", ToAbsl(handle_display), "' is ",
+                                                    ToAbsl(actual), " but the pin says ",
+                                                    ToAbsl(pin)));
 }
 
 }  // namespace infip::fetch

@@ -30,7 +30,7 @@ class UploadSink {
   // INVALID_ARGUMENT for max_bytes < 0; the errno status naming dir when the file cannot be
   // created there (e.g. NOT_FOUND, PERMISSION_DENIED).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<UploadSink>> Create(const std::string& dir,
-                                                                         int64_t max_bytes);
+                                                                          int64_t max_bytes);
   ~UploadSink();
   UploadSink(const UploadSink&) = delete;
   UploadSink& operator=(const UploadSink&) = delete;
