@@ -16,6 +16,8 @@ non-trivial BatchNorm statistics so that folding is exercised. Written to --out:
   normalised_input.pt    vgg_like_nobias with (x - 0.5) / 0.25 inside the model
   fire_like.pt           1x16x16, two branches joined by cat, ReLU6, depthwise conv, transpose
   unsupported_op.pt      a sigmoid on the data path
+  tv_resnet18.pt         torchvision's ResNet-18 (10 classes; overlapping max-pool, downsample
+                         shortcuts), traced, for checks against the reference implementation
   resnet18.pt            (--bench only) ResNet-18 with a CIFAR stem at full width, 3x32x32
 """
 import argparse
@@ -199,6 +201,10 @@ def main():
     save(OverlapPool(), out("overlap_pool.pt"))
     save(FireLike(), out("fire_like.pt"))
     save(Unsupported(), out("unsupported_op.pt"))
+    import torchvision
+    tv = torchvision.models.resnet18(num_classes=10)
+    init_bn(tv, gen)
+    save(tv, out("tv_resnet18.pt"), example=torch.rand(1, 3, 32, 32))
     if args.bench:
         r18 = ResNetLike(bn=True, width=64, blocks=(2, 2, 2, 2))
         init_bn(r18, gen)
