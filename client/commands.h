@@ -18,5 +18,6 @@ Command AddExtractCommand(CLI::App& root);
 Command AddCompareCommand(CLI::App& root);
 Command AddRelevanceCommand(CLI::App& root);
 Command AddRenderCommand(CLI::App& root);
+Command AddVerdictCommand(CLI::App& root);
 
 }  // namespace infip::cli

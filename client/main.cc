@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       "error, 3 bad input.");
 
   std::vector<Command> commands = {AddExtractCommand(app), AddCompareCommand(app),
-                                   AddRelevanceCommand(app), AddRenderCommand(app)};
+                                   AddRelevanceCommand(app), AddRenderCommand(app),
+                                   AddVerdictCommand(app)};
   // CLI11 would report a mistyped command as a missing one.
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> names;
