@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <thread>
+#include <vector>
+
 #include "infip/verdict/signed_statement.h"
 #include "infip/verdict/verifier.h"
 #include "verdict/verdict_test_util.h"
@@ -53,6 +56,27 @@ TEST(SignerTest, CreatesAKeyFileWithMode0600AndReloadsTheSameKey) {
   std::unique_ptr<Signer> third = NewSigner(other);
   ASSERT_NE(third, nullptr);
   EXPECT_NE(third->KeyId(), first->KeyId());
+}
+
+TEST(SignerTest, ReplicasStartingTogetherAgreeOnOneKey) {
+  // Each thread plays a replica creating the key on a shared volume at the same moment: the
+  // first link wins and every other one loads the winner's key instead of replacing it.
+  TempDir dir;
+  constexpr int kReplicas = 8;
+  std::vector<std::string> key_ids(kReplicas);
+  std::vector<std::thread> replicas;
+  for (int i = 0; i < kReplicas; ++i) {
+    replicas.emplace_back([&, i] {
+      absl::StatusOr<std::unique_ptr<Signer>> s = Signer::LoadOrCreate(dir.File("shared.pem"));
+      if (s.ok()) key_ids[i] = (*s)->KeyId();
+    });
+  }
+  for (std::thread& t : replicas) t.join();
+  for (const std::string& id : key_ids) EXPECT_EQ(id, key_ids[0]);
+  EXPECT_FALSE(key_ids[0].empty());
+  absl::StatusOr<std::unique_ptr<Signer>> later = Signer::LoadOrCreate(dir.File("shared.pem"));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ((*later)->KeyId(), key_ids[0]);
 }
 
 TEST(SignerTest, LoadsAGroupReadableKeyFile) {
