@@ -3,7 +3,7 @@
 //
 // Loading does, in order: deserialise (file or bytes), eval mode, move to the target device,
 // freeze (parameters become graph constants, submodule calls are inlined), fold every
-// BatchNorm that follows a convolution or linear layer into that layer's weights, remove dead
+// BatchNorm that follows a convolution into that convolution's weights, remove dead
 // code, and check that every op on the path from the input to the output is one dtd/ can
 // explain. Any op it cannot explain fails the load with UNIMPLEMENTED, naming each op kind and
 // where it appears, before any expensive work.
@@ -26,7 +26,7 @@ namespace infip::model {
 
 struct LoadOptions {
   torch::Device device = torch::kCPU;
-  // Fold BatchNorm into the preceding conv / linear layer (InFIP.md). Off only for tests that
+  // Fold BatchNorm into the preceding convolution (InFIP.md). Off only for tests that
   // compare the folded graph with the original.
   bool fold_batchnorm = true;
 };
