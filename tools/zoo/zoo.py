@@ -2,7 +2,7 @@
 """Builds infip's model zoo (originals, pirated copies, independent models) into a cache
 directory outside the repository and writes <cache>/manifest.json. See README.md.
 
-  /usr/bin/python3 tools/zoo/zoo.py [--cache ~/.cache/infip-zoo] [--width 8] [--epochs 8] ...
+  /usr/bin/python3 tools/zoo/zoo.py [--cache ~/.cache/infip-zoo] [--width 8] [--epochs 4] ...
   /usr/bin/python3 tools/zoo/zoo.py --smoke --cache /tmp/zoo-smoke      # CI: tiny, < 2 min
 
 Models already in the cache (same settings hash) are not rebuilt. After building, every entry
@@ -47,23 +47,23 @@ def parse():
     p.add_argument("--smoke", action="store_true", help="tiny everything (CI)")
     p.add_argument("--archs", default="vgg16,resnet18", help="architectures with originals")
     p.add_argument("--width", type=int, default=8, help="channels of the first stage (64 = full)")
-    p.add_argument("--epochs", type=int, default=8, help="training epochs of trained models")
-    p.add_argument("--train-size", type=int, default=15000, help="images of the owner's half")
+    p.add_argument("--epochs", type=int, default=4, help="training epochs of trained models")
+    p.add_argument("--train-size", type=int, default=8000, help="images of the owner's half")
     p.add_argument("--eval-size", type=int, default=None, help="test images for accuracy (7000)")
     p.add_argument("--attacker-size", type=int, default=2000)
     p.add_argument("--opt", choices=("sgd", "adam"), default="sgd")
     p.add_argument("--lr", type=float, default=None, help="default: 0.05 (sgd), 0.002 (adam)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--seeds", type=int, default=5, help="independent seeds per architecture")
-    p.add_argument("--ft-epochs", type=ints, default=[5, 10, 20])
+    p.add_argument("--ft-epochs", type=ints, default=[1, 3, 5])
     p.add_argument("--prune", type=floats, default=[0.2, 0.4, 0.6])
     p.add_argument("--prune-scope", choices=("global", "layer"), default="global")
     p.add_argument("--adaptive-prune", type=float, default=0.4)
-    p.add_argument("--adaptive-epochs", type=int, default=10)
-    p.add_argument("--wm-epochs", type=int, default=10)
-    p.add_argument("--ftll-epochs", type=int, default=10)
-    p.add_argument("--rtal-epochs", type=int, default=10)
-    p.add_argument("--kd-epochs", type=int, default=20)
+    p.add_argument("--adaptive-epochs", type=int, default=5)
+    p.add_argument("--wm-epochs", type=int, default=5)
+    p.add_argument("--ftll-epochs", type=int, default=5)
+    p.add_argument("--rtal-epochs", type=int, default=5)
+    p.add_argument("--kd-epochs", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     if a.smoke:
