@@ -11,45 +11,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "scratch_dir.h"
 
 namespace infip::fetch::testing {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/infip-fetch-XXXXXX";
-    std::vector<char> name(pattern.begin(), pattern.end());
-    name.push_back('\0');
-    if (::mkdtemp(name.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed for " << pattern;
-      return;
-    }
-    // Canonical, so that tests compare against the paths the authorizer resolves.
-    std::error_code ec;
-    path_ = std::filesystem::canonical(name.data(), ec).string();
-    if (ec) path_ = name.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  // A subdirectory, created.
-  std::string MakeDir(const std::string& name) const {
-    const std::string dir = *this / name;
-    std::filesystem::create_directories(dir);
-    return dir;
-  }
-
- private:
-  std::string path_;
-};
+using ::infip::testing::ScratchDir;
 
 inline void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

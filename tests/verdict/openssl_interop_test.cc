@@ -15,70 +15,70 @@ using ::testing::HasSubstr;
 using testing::ReadFile;
 using testing::RunCommand;
 using testing::ShellQuote;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::ValidStatement;
 using testing::WriteFile;
 
-std::unique_ptr<Signer> NewSigner(const TempDir& dir) {
-  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.File("signing.pem"));
+std::unique_ptr<Signer> NewSigner(const ScratchDir& dir) {
+  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.Path("signing.pem"));
   EXPECT_TRUE(signer.ok()) << signer.status();
   return signer.ok() ? *std::move(signer) : nullptr;
 }
 
-std::string OpensslVerify(const TempDir& dir) {
-  return "openssl pkeyutl -verify -pubin -inkey " + ShellQuote(dir.File("key.pem")) +
-         " -rawin -in " + ShellQuote(dir.File("pae.bin")) + " -sigfile " +
-         ShellQuote(dir.File("sig.bin"));
+std::string OpensslVerify(const ScratchDir& dir) {
+  return "openssl pkeyutl -verify -pubin -inkey " + ShellQuote(dir.Path("key.pem")) +
+         " -rawin -in " + ShellQuote(dir.Path("pae.bin")) + " -sigfile " +
+         ShellQuote(dir.Path("sig.bin"));
 }
 
 TEST(OpensslInteropTest, OpensslVerifiesOurSignatures) {
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> signer = NewSigner(dir);
   ASSERT_NE(signer, nullptr);
   absl::StatusOr<Envelope> envelope = SignStatement(ValidStatement(), *signer);
   ASSERT_TRUE(envelope.ok()) << envelope.status();
   const std::string pae = PreAuthEncoding(envelope->payload_type, envelope->payload);
-  WriteFile(dir.File("pae.bin"), pae);
-  WriteFile(dir.File("sig.bin"), envelope->signatures[0].sig);
-  WriteFile(dir.File("key.pem"), signer->PublicKeyPem());
+  WriteFile(dir.Path("pae.bin"), pae);
+  WriteFile(dir.Path("sig.bin"), envelope->signatures[0].sig);
+  WriteFile(dir.Path("key.pem"), signer->PublicKeyPem());
 
   testing::CommandResult good = RunCommand(OpensslVerify(dir));
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_THAT(good.output, HasSubstr("Signature Verified Successfully"));
 
   // The same signature over altered bytes fails with openssl too.
-  WriteFile(dir.File("pae.bin"), pae + " ");
+  WriteFile(dir.Path("pae.bin"), pae + " ");
   testing::CommandResult bad = RunCommand(OpensslVerify(dir));
   EXPECT_NE(bad.exit_code, 0) << bad.output;
 }
 
 TEST(OpensslInteropTest, WeVerifyOpensslSignatures) {
-  TempDir dir;
+  ScratchDir dir;
   ASSERT_EQ(
-      RunCommand("openssl genpkey -algorithm ed25519 -out " + ShellQuote(dir.File("private.pem")))
+      RunCommand("openssl genpkey -algorithm ed25519 -out " + ShellQuote(dir.Path("private.pem")))
           .exit_code,
       0);
-  ASSERT_EQ(RunCommand("openssl pkey -in " + ShellQuote(dir.File("private.pem")) +
-                       " -pubout -out " + ShellQuote(dir.File("key.pem")))
+  ASSERT_EQ(RunCommand("openssl pkey -in " + ShellQuote(dir.Path("private.pem")) +
+                       " -pubout -out " + ShellQuote(dir.Path("key.pem")))
                 .exit_code,
             0);
   const std::string payload = *SerializeStatement(ValidStatement());
-  WriteFile(dir.File("pae.bin"), PreAuthEncoding(kInTotoPayloadType, payload));
+  WriteFile(dir.Path("pae.bin"), PreAuthEncoding(kInTotoPayloadType, payload));
   testing::CommandResult sign = RunCommand(
-      "openssl pkeyutl -sign -inkey " + ShellQuote(dir.File("private.pem")) + " -rawin -in " +
-      ShellQuote(dir.File("pae.bin")) + " -out " + ShellQuote(dir.File("sig.bin")));
+      "openssl pkeyutl -sign -inkey " + ShellQuote(dir.Path("private.pem")) + " -rawin -in " +
+      ShellQuote(dir.Path("pae.bin")) + " -out " + ShellQuote(dir.Path("sig.bin")));
   ASSERT_EQ(sign.exit_code, 0) << sign.output;
 
   absl::StatusOr<std::unique_ptr<Verifier>> verifier =
-      Verifier::Create(ReadFile(dir.File("key.pem")));
+      Verifier::Create(ReadFile(dir.Path("key.pem")));
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   Envelope envelope{
-      kInTotoPayloadType, payload, {{(*verifier)->KeyId(), ReadFile(dir.File("sig.bin"))}}};
+      kInTotoPayloadType, payload, {{(*verifier)->KeyId(), ReadFile(dir.Path("sig.bin"))}}};
   absl::StatusOr<Statement> statement = VerifyStatement(envelope, **verifier);
   ASSERT_TRUE(statement.ok()) << statement.status();
 
   // And the key it was made with loads as a Signer (openssl writes PKCS#8 PEM as we do).
-  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.File("private.pem"));
+  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.Path("private.pem"));
   ASSERT_TRUE(signer.ok()) << signer.status();
   EXPECT_EQ((*signer)->KeyId(), (*verifier)->KeyId());
 
@@ -88,12 +88,12 @@ TEST(OpensslInteropTest, WeVerifyOpensslSignatures) {
 
 // The key id as signer.h and docs/verdicts.md document it.
 TEST(OpensslInteropTest, KeyIdIsTheSha256OfTheRawPublicKey) {
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> signer = NewSigner(dir);
   ASSERT_NE(signer, nullptr);
-  WriteFile(dir.File("key.pem"), signer->PublicKeyPem());
+  WriteFile(dir.Path("key.pem"), signer->PublicKeyPem());
   testing::CommandResult id =
-      RunCommand("openssl pkey -pubin -in " + ShellQuote(dir.File("key.pem")) +
+      RunCommand("openssl pkey -pubin -in " + ShellQuote(dir.Path("key.pem")) +
                  " -outform DER | tail -c 32 | sha256sum");
   ASSERT_EQ(id.exit_code, 0) << id.output;
   EXPECT_EQ(id.output.substr(0, 64), signer->KeyId());
@@ -114,24 +114,24 @@ std::string ReadmeOpensslRoute() {
 TEST(OpensslInteropTest, ReadmeOpensslRouteWorksAsDocumented) {
   const std::string route = ReadmeOpensslRoute();
   ASSERT_FALSE(route.empty()) << "README.md has no verdict-openssl-route block";
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> signer = NewSigner(dir);
   ASSERT_NE(signer, nullptr);
   absl::StatusOr<Envelope> envelope = SignStatement(ValidStatement(), *signer);
   ASSERT_TRUE(envelope.ok()) << envelope.status();
-  WriteFile(dir.File("route.sh"), route);
-  WriteFile(dir.File("key.pem"), signer->PublicKeyPem());
+  WriteFile(dir.Path("route.sh"), route);
+  WriteFile(dir.Path("key.pem"), signer->PublicKeyPem());
   const std::string run = "cd " + ShellQuote(dir.path()) + " && bash -eu -o pipefail route.sh";
 
-  WriteFile(dir.File("verdict.json"), SerializeEnvelope(*envelope) + "\n");
+  WriteFile(dir.Path("verdict.json"), SerializeEnvelope(*envelope) + "\n");
   testing::CommandResult good = RunCommand(run);
   EXPECT_EQ(good.exit_code, 0) << route << "\n" << good.output;
   EXPECT_THAT(good.output, HasSubstr("Signature Verified Successfully"));
-  EXPECT_EQ(ReadFile(dir.File("payload.json")), envelope->payload);
+  EXPECT_EQ(ReadFile(dir.Path("payload.json")), envelope->payload);
 
   Envelope tampered = *envelope;
   tampered.payload.replace(tampered.payload.find("\"assim\":0.9125"), 14, "\"assim\":0.1125");
-  WriteFile(dir.File("verdict.json"), SerializeEnvelope(tampered) + "\n");
+  WriteFile(dir.Path("verdict.json"), SerializeEnvelope(tampered) + "\n");
   testing::CommandResult bad = RunCommand(run);
   EXPECT_NE(bad.exit_code, 0) << bad.output;
   EXPECT_THAT(bad.output, HasSubstr("Signature Verification Failure"));

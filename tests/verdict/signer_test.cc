@@ -15,11 +15,11 @@ namespace infip::verdict {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::ValidStatement;
 
-std::unique_ptr<Signer> NewSigner(const TempDir& dir, const std::string& name = "signing.pem") {
-  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.File(name));
+std::unique_ptr<Signer> NewSigner(const ScratchDir& dir, const std::string& name = "signing.pem") {
+  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.Path(name));
   EXPECT_TRUE(signer.ok()) << signer.status();
   return signer.ok() ? *std::move(signer) : nullptr;
 }
@@ -31,8 +31,8 @@ std::unique_ptr<Verifier> VerifierFor(const Signer& signer) {
 }
 
 TEST(SignerTest, CreatesAKeyFileWithMode0600AndReloadsTheSameKey) {
-  TempDir dir;
-  const std::string path = dir.File("signing.pem");
+  ScratchDir dir;
+  const std::string path = dir.Path("signing.pem");
   std::unique_ptr<Signer> first = NewSigner(dir);
   ASSERT_NE(first, nullptr);
   struct stat st;
@@ -52,7 +52,7 @@ TEST(SignerTest, CreatesAKeyFileWithMode0600AndReloadsTheSameKey) {
   EXPECT_THAT(first->PublicKeyPem(), HasSubstr("-----BEGIN PUBLIC KEY-----"));
   EXPECT_EQ(first->KeyId().size(), 64u);
 
-  TempDir other;
+  ScratchDir other;
   std::unique_ptr<Signer> third = NewSigner(other);
   ASSERT_NE(third, nullptr);
   EXPECT_NE(third->KeyId(), first->KeyId());
@@ -61,41 +61,41 @@ TEST(SignerTest, CreatesAKeyFileWithMode0600AndReloadsTheSameKey) {
 TEST(SignerTest, ReplicasStartingTogetherAgreeOnOneKey) {
   // Each thread plays a replica creating the key on a shared volume at the same moment: the
   // first link wins and every other one loads the winner's key instead of replacing it.
-  TempDir dir;
+  ScratchDir dir;
   constexpr int kReplicas = 8;
   std::vector<std::string> key_ids(kReplicas);
   std::vector<std::thread> replicas;
   for (int i = 0; i < kReplicas; ++i) {
     replicas.emplace_back([&, i] {
-      absl::StatusOr<std::unique_ptr<Signer>> s = Signer::LoadOrCreate(dir.File("shared.pem"));
+      absl::StatusOr<std::unique_ptr<Signer>> s = Signer::LoadOrCreate(dir.Path("shared.pem"));
       if (s.ok()) key_ids[i] = (*s)->KeyId();
     });
   }
   for (std::thread& t : replicas) t.join();
   for (const std::string& id : key_ids) EXPECT_EQ(id, key_ids[0]);
   EXPECT_FALSE(key_ids[0].empty());
-  absl::StatusOr<std::unique_ptr<Signer>> later = Signer::LoadOrCreate(dir.File("shared.pem"));
+  absl::StatusOr<std::unique_ptr<Signer>> later = Signer::LoadOrCreate(dir.Path("shared.pem"));
   ASSERT_TRUE(later.ok()) << later.status();
   EXPECT_EQ((*later)->KeyId(), key_ids[0]);
 }
 
 TEST(SignerTest, LoadsAGroupReadableKeyFile) {
   // Kubernetes mounts secrets 0644 unless told otherwise: warned about, not refused.
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> first = NewSigner(dir);
   ASSERT_NE(first, nullptr);
-  ASSERT_EQ(chmod(dir.File("signing.pem").c_str(), 0644), 0);
+  ASSERT_EQ(chmod(dir.Path("signing.pem").c_str(), 0644), 0);
   std::unique_ptr<Signer> second = NewSigner(dir);
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->KeyId(), first->KeyId());
 }
 
 TEST(SignerTest, CorruptKeyFileIsInvalidArgument) {
-  TempDir dir;
+  ScratchDir dir;
   for (const std::string& content :
        {std::string(""), std::string("not a key\n"),
         std::string("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")}) {
-    const std::string path = dir.File("corrupt.pem");
+    const std::string path = dir.Path("corrupt.pem");
     testing::WriteFile(path, content);
     absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(path);
     EXPECT_EQ(signer.status().code(), absl::StatusCode::kInvalidArgument) << content;
@@ -106,8 +106,8 @@ TEST(SignerTest, CorruptKeyFileIsInvalidArgument) {
 }
 
 TEST(SignerTest, RefusesKeysOfOtherAlgorithmsAndEncryptedKeys) {
-  TempDir dir;
-  const std::string ec = dir.File("ec.pem");
+  ScratchDir dir;
+  const std::string ec = dir.Path("ec.pem");
   ASSERT_EQ(testing::RunCommand("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
                                 "-out " +
                                 ec)
@@ -117,7 +117,7 @@ TEST(SignerTest, RefusesKeysOfOtherAlgorithmsAndEncryptedKeys) {
   EXPECT_EQ(signer.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(signer.status().message()), HasSubstr("not an Ed25519"));
 
-  const std::string encrypted = dir.File("encrypted.pem");
+  const std::string encrypted = dir.Path("encrypted.pem");
   ASSERT_EQ(testing::RunCommand("openssl genpkey -algorithm ed25519 -aes-256-cbc -pass pass:x "
                                 "-out " +
                                 encrypted)
@@ -128,21 +128,21 @@ TEST(SignerTest, RefusesKeysOfOtherAlgorithmsAndEncryptedKeys) {
 }
 
 TEST(SignerTest, MissingDirectoryIsNotFound) {
-  TempDir dir;
+  ScratchDir dir;
   absl::StatusOr<std::unique_ptr<Signer>> signer =
-      Signer::LoadOrCreate(dir.File("no/such/dir/key.pem"));
+      Signer::LoadOrCreate(dir.Path("no/such/dir/key.pem"));
   EXPECT_EQ(signer.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(signer.status().message()), HasSubstr("does not exist"));
 }
 
 TEST(SignerTest, KeyFileThatIsADirectoryIsInvalidArgument) {
-  TempDir dir;
+  ScratchDir dir;
   absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::LoadOrCreate(dir.path());
   EXPECT_EQ(signer.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(SignerTest, SignThenVerifyRoundTrip) {
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> signer = NewSigner(dir);
   ASSERT_NE(signer, nullptr);
   absl::StatusOr<Envelope> envelope = SignStatement(ValidStatement(), *signer);
@@ -183,7 +183,7 @@ class TamperTest : public ::testing::Test {
     EXPECT_FALSE(VerifyStatement(envelope, *verifier_).ok());
   }
 
-  TempDir dir_;
+  ScratchDir dir_;
   std::unique_ptr<Signer> signer_;
   std::unique_ptr<Verifier> verifier_;
   Envelope envelope_;
@@ -216,7 +216,7 @@ TEST_F(TamperTest, ChangedPayloadTypeFails) {
 }
 
 TEST_F(TamperTest, SignatureOfAnotherKeyFails) {
-  TempDir other_dir;
+  ScratchDir other_dir;
   std::unique_ptr<Signer> other = NewSigner(other_dir);
   ASSERT_NE(other, nullptr);
   absl::StatusOr<Envelope> theirs = SignStatement(ValidStatement(), *other);
@@ -261,11 +261,11 @@ TEST_F(TamperTest, SignedButInvalidStatementIsInvalidArgument) {
 }
 
 TEST(VerifierTest, RefusesWhatIsNotAnEd25519PublicKey) {
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Signer> signer = NewSigner(dir);
   ASSERT_NE(signer, nullptr);
   // A private key is not a public key.
-  const std::string private_pem = testing::ReadFile(dir.File("signing.pem"));
+  const std::string private_pem = testing::ReadFile(dir.Path("signing.pem"));
   EXPECT_EQ(Verifier::Create(private_pem).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Verifier::Create("").status().code(), absl::StatusCode::kInvalidArgument);
   absl::StatusOr<std::unique_ptr<Verifier>> v = Verifier::Create("garbage", "key.pem");
