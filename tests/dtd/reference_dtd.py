@@ -170,27 +170,28 @@ def vgg_like(m):
     return Chain(sequential_steps(list(m.features) + list(m.classifier)))
 
 
-def resnet_like(m):
-    steps = sequential_steps(list(m.stem))
-    for blk in m.layers:
-        short = list(blk.shortcut) if len(blk.shortcut) else None
-        steps.append(Block(blk.conv1, blk.bn1, blk.conv2, blk.bn2, short))
-    steps.append(pool(m.pool))
+def residual_chain(stem, blocks, avgpool, fc, shortcut_of):
+    """Stem, basic blocks, global average pool, flatten, linear head."""
+    steps = sequential_steps(stem)
+    for blk in blocks:
+        short = shortcut_of(blk)
+        steps.append(Block(blk.conv1, blk.bn1, blk.conv2, blk.bn2,
+                           list(short) if short is not None else None))
+    steps.append(pool(avgpool))
     steps.append(passthrough(lambda a: a.flatten(1)))
-    steps.extend(sequential_steps([m.fc]))
+    steps.extend(sequential_steps([fc]))
     return Chain(steps)
+
+
+def resnet_like(m):
+    return residual_chain(list(m.stem), m.layers, m.pool, m.fc,
+                          lambda blk: blk.shortcut if len(blk.shortcut) else None)
 
 
 def tv_resnet(m):
-    steps = sequential_steps([m.conv1, m.bn1, m.relu, m.maxpool])
-    for stage in (m.layer1, m.layer2, m.layer3, m.layer4):
-        for blk in stage:
-            short = list(blk.downsample) if blk.downsample is not None else None
-            steps.append(Block(blk.conv1, blk.bn1, blk.conv2, blk.bn2, short))
-    steps.append(pool(m.avgpool))
-    steps.append(passthrough(lambda a: a.flatten(1)))
-    steps.extend(sequential_steps([m.fc]))
-    return Chain(steps)
+    blocks = [blk for stage in (m.layer1, m.layer2, m.layer3, m.layer4) for blk in stage]
+    return residual_chain([m.conv1, m.bn1, m.relu, m.maxpool], blocks, m.avgpool, m.fc,
+                          lambda blk: blk.downsample)
 
 
 def build(arch):
