@@ -1,6 +1,8 @@
 // The key set K as a client uploads it (infip.v1.KeySetInfo + the .npy bytes), decoded and
-// checked before any work is queued: a float32 N x C x H x W .npy (io/npy.h), 1 <= N <=
-// limits.max_keys, a box of one value or one per channel with low < high, finite values.
+// checked before any work is queued: a float32 N x C x H x W .npy (io/npy.h) of at most
+// limits.max_key_set_bytes, 1 <= N <= limits.max_keys, a box of one value or one per channel
+// with low < high, and every value finite and inside the box (the zB rule of the first layer
+// assumes it; a wrong box is the usual mistake). The decoded box holds one value per channel.
 //
 //   KeySetUpload upload{std::move(npy_bytes), box_low, box_high, preprocessing};
 //   INFIP_ASSIGN_OR_RETURN(io::KeySet keys, DecodeKeySet(upload, options.limits));
@@ -22,8 +24,9 @@ struct KeySetUpload {
   std::string preprocessing;
 };
 
-// INVALID_ARGUMENT naming what is wrong (not .npy, wrong dtype or rank, a non-finite value,
-// a box of the wrong size or with low >= high, too many keys); the key names are "key:<i>".
+// INVALID_ARGUMENT naming what is wrong (not .npy, wrong dtype or rank, a non-finite value or
+// one outside the box, a box of the wrong size or with low >= high, too many keys or bytes);
+// the key names are "key:<i>".
 [[nodiscard]] absl::StatusOr<io::KeySet> DecodeKeySet(const KeySetUpload& upload,
                                                       const Limits& limits);
 
