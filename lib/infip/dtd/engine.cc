@@ -130,6 +130,10 @@ absl::StatusOr<Explanation> RelevanceEngine::Explain(const torch::Tensor& batch,
   const int64_t chunk_size = std::max<int64_t>(1, options.chunk_size);
   std::vector<torch::Tensor> relevance, predicted;
   for (int64_t start = 0; start < n; start += chunk_size) {
+    if (options.cancelled && options.cancelled()) {
+      return absl::CancelledError(
+          absl::StrCat("relevance cancelled after ", start, " of ", n, " images"));
+    }
     const torch::Tensor chunk =
         batch.narrow(0, start, std::min(chunk_size, n - start)).to(opts).contiguous();
     absl::StatusOr<Explanation> part = composite_.is_gradient_baseline()

@@ -37,6 +37,9 @@ struct ExplainOptions {
   int64_t chunk_size = 64;  // images per forward / backward pass
   // Called after each chunk with (images done, images total).
   std::function<void(int64_t, int64_t)> progress;
+  // Asked before each chunk; true stops the explanation with CANCELLED. A chunk is the unit of
+  // work, so a cancelled call returns within one chunk's time. May be empty.
+  std::function<bool()> cancelled;
 };
 
 struct Explanation {
@@ -53,7 +56,8 @@ class RelevanceEngine {
   RelevanceEngine& operator=(const RelevanceEngine&) = delete;
 
   // INVALID_ARGUMENT for an empty batch, a non-4-D batch, or a box whose channel count does
-  // not match; other failures name the op that failed.
+  // not match; CANCELLED when options.cancelled said so; other failures name the op that
+  // failed.
   [[nodiscard]] absl::StatusOr<Explanation> Explain(const torch::Tensor& batch,
                                                     const InputBox& box,
                                                     const ExplainOptions& options) const;
