@@ -3,6 +3,7 @@
 #
 #   bash scripts/build.sh [extra cmake arguments...]
 #   BUILD_TARGET=infip bash scripts/build.sh      # only the CLI
+#   BUILD_TARGET="infip infip-server" bash scripts/build.sh
 #   BUILD_DIR=build-debug BUILD_TYPE=Debug bash scripts/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +11,5 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 cmake -S . -B "${BUILD_DIR}" -DCMAKE_BUILD_TYPE="${BUILD_TYPE}" "$@"
-cmake --build "${BUILD_DIR}" -j"$(nproc)" ${BUILD_TARGET:+--target "${BUILD_TARGET}"}
+# shellcheck disable=SC2086  # BUILD_TARGET may name several targets
+cmake --build "${BUILD_DIR}" -j"$(nproc)" ${BUILD_TARGET:+--target ${BUILD_TARGET}}
