@@ -5,6 +5,7 @@ full work queue refused with RESOURCE_EXHAUSTED, and a clean exit on SIGTERM (ev
 ServerTestCase checks exit status 0 when it stops its server).
 """
 import re
+import signal
 import subprocess
 import threading
 
@@ -125,41 +126,84 @@ class QueueTest(harness.ServerTestCase):
     SERVER_ARGS = {"extra_flags": ["--workers", "1", "--queue-depth", "0", "--batch-size", "4"]}
 
     def test_full_queue(self):
-        keys = harness.npy_bytes(harness.fashion_keys(4096))
         model = harness.read(harness.model_path("vgg_like.pt"))
         small = harness.npy_bytes(harness.fashion_keys(2))
-        events = self.server.stub.RegisterModel(
-            harness.register_stream("owner", "long", keys, model), timeout=harness.CALL_TIMEOUT)
-        started = threading.Event()
-        outcome = {}
-
-        def consume():
-            try:
-                for event in events:
-                    if event.WhichOneof("event") == "registration":
-                        outcome["registration"] = event.registration
-                    elif event.progress.stage == pb.STAGE_EXTRACTING and \
-                            event.progress.done < event.progress.total:
-                        started.set()
-            except grpc.RpcError as e:
-                outcome["error"] = e
-            started.set()
-
-        reader = threading.Thread(target=consume, daemon=True)
-        reader.start()
-        self.assertTrue(started.wait(harness.CALL_TIMEOUT))
-        self.assertNotIn("registration", outcome, "the long registration was still running")
-        self.assertNotIn("error", outcome)
+        running = Follow(self.server.stub.RegisterModel(harness.register_stream(
+            "owner", "long", harness.npy_bytes(harness.fashion_keys(4096)), model),
+            timeout=harness.CALL_TIMEOUT), "registration")
+        self.assertTrue(running.extracting.wait(harness.CALL_TIMEOUT))
+        self.assertFalse(running.done.is_set(), f"the long registration is still running: "
+                                                f"{running.outcome}")
         err = self.assertRpcError(Code.RESOURCE_EXHAUSTED, lambda: harness.drain(
             self.server.stub.RegisterModel(harness.register_stream("owner", "second", small,
                                                                    model)), "registration"))
         print("refused:", err.details())
-        reader.join(harness.CALL_TIMEOUT)
-        self.assertIn("registration", outcome, "the long registration completed")
+        self.assertTrue(running.done.wait(harness.CALL_TIMEOUT))
+        self.assertIn("registration", running.outcome, "the long registration completed")
         # With the worker free again, the same request goes through.
         _, second = harness.drain(self.server.stub.RegisterModel(
             harness.register_stream("owner", "second", small, model)), "registration")
         self.assertEqual(second.key_count, 2)
+
+
+class DrainTest(harness.ServerTestCase):
+    """SIGTERM while one request runs and one waits for the worker: the waiting one is told
+    UNAVAILABLE at once (so that it retries elsewhere), the running one finishes within the
+    grace period, and the server exits 0 (checked by tearDownClass)."""
+    SERVER_ARGS = {"extra_flags": ["--workers", "1", "--queue-depth", "1", "--batch-size", "4",
+                                   "--grace-period", "120s"]}
+
+    def test_sigterm_drains(self):
+        model = harness.read(harness.model_path("vgg_like.pt"))
+        running = Follow(self.server.stub.RegisterModel(harness.register_stream(
+            "owner", "long", harness.npy_bytes(harness.fashion_keys(4096)), model),
+            timeout=harness.CALL_TIMEOUT), "registration")
+        self.assertTrue(running.extracting.wait(harness.CALL_TIMEOUT), running.outcome)
+        waiting = Follow(self.server.stub.RegisterModel(harness.register_stream(
+            "owner", "waiting", harness.npy_bytes(harness.fashion_keys(2)), model),
+            timeout=harness.CALL_TIMEOUT), "registration")
+        self.assertTrue(waiting.queued.wait(harness.CALL_TIMEOUT), waiting.outcome)
+        self.assertFalse(running.done.is_set(), "the long registration is still running")
+
+        self.server.proc.send_signal(signal.SIGTERM)
+        self.assertTrue(waiting.done.wait(harness.CALL_TIMEOUT))
+        self.assertIn("error", waiting.outcome, waiting.outcome)
+        self.assertEqual(waiting.outcome["error"].code(), Code.UNAVAILABLE)
+        self.assertTrue(running.done.wait(harness.CALL_TIMEOUT))
+        self.assertIn("registration", running.outcome,
+                      "the running registration finished during the grace period")
+        self.assertEqual(self.server.proc.wait(harness.STOP_TIMEOUT), 0)
+
+
+class Follow:
+    """Reads a call's events on a thread: sets `extracting` at the first EXTRACTING progress
+    (with keys still to do), `queued` at a QUEUED place in line, `done` at the end."""
+
+    def __init__(self, events, final_field):
+        self.extracting, self.queued, self.done = (threading.Event(), threading.Event(),
+                                                   threading.Event())
+        self.outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(events, final_field),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, events, final_field):
+        try:
+            for event in events:
+                if event.WhichOneof("event") == final_field:
+                    self.outcome[final_field] = getattr(event, final_field)
+                    continue
+                p = event.progress
+                if p.stage == pb.STAGE_EXTRACTING and p.done < p.total:
+                    self.extracting.set()
+                if p.stage == pb.STAGE_QUEUED and p.done >= 1:
+                    self.queued.set()
+        except grpc.RpcError as e:
+            self.outcome["error"] = e
+        finally:
+            self.done.set()
+            self.extracting.set()
+            self.queued.set()
 
 
 if __name__ == "__main__":
