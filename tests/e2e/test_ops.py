@@ -60,6 +60,9 @@ class OpsTest(harness.ServerTestCase):
 
     def test_health(self):
         self.assertEqual(harness.health_status(self.server.channel), harness.HEALTH_SERVING)
+        # The service by name too (docs/server.md, "Health").
+        self.assertEqual(harness.health_status(self.server.channel, harness.SERVICE),
+                         harness.HEALTH_SERVING)
         with self.assertRaises(grpc.RpcError) as caught:
             harness.health_status(self.server.channel, "no.such.Service")
         self.assertEqual(caught.exception.code(), Code.NOT_FOUND)
