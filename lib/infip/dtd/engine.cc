@@ -3,6 +3,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 #include "infip/common/status_macros.h"
 #include "infip/common/torch_status.h"
 #include "infip/dtd/op_handlers.h"
@@ -93,9 +94,14 @@ absl::StatusOr<std::unique_ptr<RelevanceEngine>> RelevanceEngine::Create(
     std::shared_ptr<const model::CanonicalModel> model, Composite composite) {
   if (model == nullptr) return absl::InvalidArgumentError("no model to explain");
   if (model->device().is_cuda()) {
-    // A fingerprint must not depend on which convolution algorithm cuDNN happens to pick.
+    // A fingerprint must not depend on which convolution algorithm cuDNN happens to pick, nor
+    // on TF32: LibTorch lets cuDNN and cuBLAS round float32 operands to 10 mantissa bits by
+    // default, which moved ResNet relevance by up to 15 % of its maximum against the CPU on an
+    // H200 (docs/gpu.md); with TF32 off the two agree to about 1e-6.
     at::globalContext().setDeterministicCuDNN(true);
     at::globalContext().setBenchmarkCuDNN(false);
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
   }
   GraphPlan plan = MakePlan(model->graph());
   return std::unique_ptr<RelevanceEngine>(

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "spdlog/spdlog.h"
 #include "infip/common/status_macros.h"
 #include "infip/common/torch_status.h"
 #include "infip/model/canonicalize.h"
