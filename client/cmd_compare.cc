@@ -105,7 +105,7 @@ Command AddCompareCommand(CLI::App& root) {
       ->check(NumberBetween(-1.0, 1.0))
       ->capture_default_str();
   app->add_flag("--json", flags->json, "print one JSON object instead of text");
-  return {app, [flags] { return RunCompare(*flags); }};
+  return {app, [flags] { return RunCompare(*flags); }, {}};
 }
 
 }  // namespace infip::cli

@@ -73,7 +73,7 @@ Command AddExtractCommand(CLI::App& root) {
   app->add_flag("--no-key-preview", flags->no_key_preview,
                 "do not store an 8-bit preview of the key images in the file");
   app->add_option("--out", flags->out, "output .infip file")->required();
-  return {app, [flags] { return RunExtract(*flags); }};
+  return {app, [flags] { return RunExtract(*flags); }, {}};
 }
 
 }  // namespace infip::cli

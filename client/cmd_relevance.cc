@@ -46,7 +46,7 @@ Command AddRelevanceCommand(CLI::App& root) {
       "channel sum)");
   AddKeyFlags(*app, flags->keys);
   app->add_option("--out", flags->out, "output .npy file")->required();
-  return {app, [flags] { return RunRelevance(*flags); }};
+  return {app, [flags] { return RunRelevance(*flags); }, {}};
 }
 
 }  // namespace infip::cli

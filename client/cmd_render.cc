@@ -126,7 +126,7 @@ Command AddRenderCommand(CLI::App& root) {
   app->add_option("original", flags->original, ".infip file")->required();
   app->add_option("suspect", flags->suspect, "optional second .infip file to set beside it");
   app->add_option("--out", flags->out, "output directory (created if missing)")->required();
-  return {app, [flags] { return RunRender(*flags); }};
+  return {app, [flags] { return RunRender(*flags); }, {}};
 }
 
 }  // namespace infip::cli

@@ -116,10 +116,12 @@ Command AddVerdictCommand(CLI::App& root) {
                    "the server's public key, PEM (from server info)")
       ->required();
   verify->add_flag("--json", flags->json, "print one JSON object instead of text");
-  return {app, [flags, verify]() -> absl::Status {
+  return {app,
+          [flags, verify]() -> absl::Status {
             if (!verify->parsed()) return absl::InvalidArgumentError("no verdict subcommand");
             return RunVerify(*flags);
-          }};
+          },
+          {}};
 }
 
 }  // namespace infip::cli

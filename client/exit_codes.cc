@@ -16,7 +16,13 @@ ExitCode ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kUnimplemented:
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kOutOfRange:
+    // An upload over the server's cap (or a full work queue, which its message says).
+    case absl::StatusCode::kResourceExhausted:
       return kExitBadInput;
+    // Nothing wrong with the request; the server was not there to answer it in time.
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return kExitUnavailable;
     default:
       return kExitInternal;
   }

@@ -1,9 +1,16 @@
-// The exit codes of the infip CLI, part of its documented interface (README.md):
+// The exit codes of the infip CLI, part of its documented interface (docs/cli.md, README.md):
 //
-//   0  success (compare succeeds whatever its decision; the decision is in its output)
-//   1  internal error
+//   0  success (compare, and verify without --fail-on-pirated, whatever the decision)
+//   1  internal error (of infip or of the server)
 //   2  usage error (unknown flag, missing or malformed argument)
-//   3  bad input: a model, key set or fingerprint file that cannot be used as given
+//   3  bad input: a model, key set, fingerprint file, handle or id that cannot be used as given
+//      (locally, or as the server judged it: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
+//      UNIMPLEMENTED, PERMISSION_DENIED, OUT_OF_RANGE, RESOURCE_EXHAUSTED)
+//   4  the server is unreachable or unavailable, or did not answer in time (UNAVAILABLE,
+//      DEADLINE_EXCEEDED): the same command may succeed later
+//   5  verify --fail-on-pirated: the verification completed and its verdict is PIRATED
+//
+//   if (!status.ok()) return Finish(status);  // prints "infip: error: ..." and maps the code
 #pragma once
 
 #include "absl/status/status.h"
@@ -15,6 +22,8 @@ enum ExitCode : int {
   kExitInternal = 1,
   kExitUsage = 2,
   kExitBadInput = 3,
+  kExitUnavailable = 4,
+  kExitPirated = 5,
 };
 
 // Maps a command's status to its exit code.

@@ -38,6 +38,15 @@ std::string JsonQuote(std::string_view text) {
   return out + "\"";
 }
 
+std::string JsonArray(const std::vector<std::string>& json_values) {
+  std::string out = "[";
+  for (size_t i = 0; i < json_values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += json_values[i];
+  }
+  return out + "]";
+}
+
 std::string JsonNumber(double value) {
   if (!std::isfinite(value)) return "null";
   // Shortest text that reads back as the same double.

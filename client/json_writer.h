@@ -1,6 +1,6 @@
 // A minimal JSON object writer for machine-readable command output: strings, numbers,
-// booleans and number lists, emitted in insertion order as one line. Non-finite numbers
-// become null, which JSON has no other spelling for.
+// booleans, number lists and nested JSON, emitted in insertion order as one line. Non-finite
+// numbers become null, which JSON has no other spelling for.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,8 @@ class JsonObject {
   std::string body_;
 };
 
+// "[a,b,...]" of values that are already JSON (objects' ToString(), JsonQuote'd strings).
+[[nodiscard]] std::string JsonArray(const std::vector<std::string>& json_values);
 [[nodiscard]] std::string JsonQuote(std::string_view text);
 [[nodiscard]] std::string JsonNumber(double value);
 

@@ -39,18 +39,24 @@ CLI::Validator ValidatorFrom(std::string description, Parse parse) {
 }  // namespace
 
 void AddKeyFlags(CLI::App& command, KeyFlags& flags) {
+  command.add_option("--model", flags.model_path, "TorchScript model file")->required();
+  AddKeySetFlags(command, flags);
+  command.add_option("--composite", flags.composite, "relevance rule composite")
+      ->check(CLI::IsMember(dtd::Composite::Names()))
+      ->capture_default_str();
+  command.add_option("--device", flags.device, "device to run the model on, e.g. cpu or cuda:0")
+      ->capture_default_str();
+}
+
+void AddKeySetFlags(CLI::App& command, KeyFlags& flags) {
   const CLI::Validator values =
       ValidatorFrom("V[,V...]", [](const std::string& s) { return io::ParseValueList(s); });
 
-  command.add_option("--model", flags.model_path, "TorchScript model file")->required();
   command
       .add_option("--keys", flags.keys_path,
                   "key images: a directory of PNG/JPEG, an IDX file (.gz or plain), or a "
                   "float32 .npy N x C x H x W")
       ->required();
-  command.add_option("--composite", flags.composite, "relevance rule composite")
-      ->check(CLI::IsMember(dtd::Composite::Names()))
-      ->capture_default_str();
   command.add_option("--limit", flags.limit, "use only the first N key images")
       ->check(PositiveInteger());
   command.add_option("--resize", flags.resize, "resize every key image to HxW (bilinear)")
@@ -66,8 +72,6 @@ void AddKeyFlags(CLI::App& command, KeyFlags& flags) {
       ->check(values);
   command.add_option("--high", flags.high, ".npy keys: highest valid input value per channel")
       ->check(values);
-  command.add_option("--device", flags.device, "device to run the model on, e.g. cpu or cuda:0")
-      ->capture_default_str();
 }
 
 absl::StatusOr<io::Preprocessing> ToPreprocessing(const KeyFlags& flags) {

@@ -1,7 +1,8 @@
 // The flags shared by every command that runs a model over a key set (extract, relevance):
-// which model, which keys, how to preprocess them, which rule composite, on which device.
-// Malformed values are usage errors, caught while parsing; whether the files exist and fit is
-// for the library to say.
+// which model, which keys, how to preprocess them, which rule composite, on which device; and
+// the key-set part alone for `register`, which preprocesses the keys here and lets the server
+// run the model. Malformed values are usage errors, caught while parsing; whether the files
+// exist and fit is for the library to say.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,9 @@ struct KeyFlags {
 
 // Registers the flags on `command`; values land in `flags`, which must outlive parsing.
 void AddKeyFlags(CLI::App& command, KeyFlags& flags);
+// Only --keys (required), --limit and the preprocessing flags (--resize, --gray, --rgb, --mean,
+// --std, --low, --high).
+void AddKeySetFlags(CLI::App& command, KeyFlags& flags);
 
 // The preprocessing the flags describe.
 [[nodiscard]] absl::StatusOr<io::Preprocessing> ToPreprocessing(const KeyFlags& flags);

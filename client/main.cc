@@ -1,4 +1,5 @@
-// infip: extract, compare and render InFIP fingerprint sets from the command line.
+// infip: extract, compare and render InFIP fingerprint sets from the command line, and register,
+// verify and screen models with an infip server. Each command lives in its own cmd_*.cc.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -24,12 +25,21 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", infip::kEngineVersion);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success (compare: whatever the decision), 1 internal error, 2 usage "
-      "error, 3 bad input.");
+      "Remote commands (register .. info) talk to --server HOST:PORT (default: $INFIP_SERVER, "
+      "else 127.0.0.1:50051).\n"
+      "Exit codes: 0 success (compare and verify: whatever the decision), 1 internal error, "
+      "2 usage error, 3 bad input (also as the server judged it: invalid, unknown id, model "
+      "that does not fit, unsupported op, not allowed, too large), 4 server unreachable, "
+      "unavailable or out of time (--timeout), 5 verify --fail-on-pirated found a copy. "
+      "See docs/cli.md.");
 
-  std::vector<Command> commands = {AddExtractCommand(app), AddCompareCommand(app),
-                                   AddRelevanceCommand(app), AddRenderCommand(app),
-                                   AddVerdictCommand(app)};
+  std::vector<Command> commands = {
+      // Local: files in, files out.
+      AddExtractCommand(app), AddCompareCommand(app), AddRelevanceCommand(app),
+      AddRenderCommand(app), AddVerdictCommand(app),
+      // Remote: an infip server.
+      AddRegisterCommand(app), AddVerifyCommand(app), AddScreenCommand(app), AddListCommand(app),
+      AddShowCommand(app), AddDeleteCommand(app), AddEvidenceCommand(app), AddInfoCommand(app)};
   // CLI11 would report a mistyped command as a missing one.
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> names;
@@ -54,7 +64,9 @@ int main(int argc, char** argv) {
   for (const Command& command : commands) {
     if (!command.app->parsed()) continue;
     try {
-      return Finish(command.run());
+      const absl::Status status = command.run();
+      if (status.ok() && command.success_code) return command.success_code();
+      return Finish(status);
     } catch (const std::exception& e) {
       // The library reports failures as statuses; anything thrown is a bug of infip's own.
       return Finish(absl::InternalError(e.what()));

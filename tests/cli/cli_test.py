@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -20,7 +21,8 @@ N = 8
 GRAY_KEYS = ["--keys", TEST_KEYS, "--limit", str(N), "--resize", "32x32"]
 RGB_KEYS = GRAY_KEYS + ["--rgb"]
 
-EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 2, 3, 4
+REMOTE_COMMANDS = ("register", "verify", "screen", "list", "show", "delete", "evidence", "info")
 
 
 class Env:
@@ -35,8 +37,9 @@ class Env:
     def path(self, name):
         return os.path.join(self.work, name)
 
-    def run(self, *argv, expect=EXIT_OK):
-        proc = subprocess.run([self.infip, *argv], capture_output=True, text=True, timeout=300)
+    def run(self, *argv, expect=EXIT_OK, env=None):
+        proc = subprocess.run([self.infip, *argv], capture_output=True, text=True, timeout=300,
+                              env=env)
         shown = f"$ infip {' '.join(argv)}\n[exit {proc.returncode}]\n" \
                 f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         print(shown)
@@ -276,6 +279,159 @@ def case_mismatched_sets(env):
     proc = env.run("compare", env.path("a.infip"), env.path("lambda.infip"),
                    expect=EXIT_BAD_INPUT)
     check_error_line(proc, "lambda")
+
+
+# --- remote commands without a server ------------------------------------------------------
+# The commands against a running server are tests/e2e's; these need no server.
+
+class RefusingPort:
+    """A TCP port that refuses connections for as long as the object lives: bound, so nobody
+    else gets it, but not listening."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+class SilentServer:
+    """A TCP port that accepts connections (the kernel does, from the backlog) and never says
+    a word: a server that hangs."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        return f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def case_remote_help(env):
+    top = env.run("--help").stdout
+    for command in REMOTE_COMMANDS:
+        check(command in top, f"top-level help lists '{command}'")
+    for code in ("4 server unreachable", "5 verify --fail-on-pirated"):
+        check(code in " ".join(top.split()), f"top-level help documents exit code '{code}'")
+    for command in REMOTE_COMMANDS:
+        text = env.run(command, "--help").stdout
+        for flag in ("--server", "INFIP_SERVER", "--timeout", "--json", "--progress"):
+            check(flag in text, f"'{command} --help' shows {flag}")
+    check("--fail-on-pirated" in env.run("verify", "--help").stdout, "verify --fail-on-pirated")
+
+
+def case_remote_usage_errors(env):
+    model = env.model("vgg_like.pt")
+    keys = ["--keys", TEST_KEYS, "--limit", str(N), "--resize", "32x32"]
+    who = ["--owner", "alice", "--name", "m"]
+    sha = "a" * 64
+    usage = [
+        ["register", "--name", "m", "--model", model, *keys],  # no --owner
+        ["register", "--owner", "alice", "--model", model, *keys],  # no --name
+        ["register", *who, "--model", model],  # no --keys
+        ["register", *who, *keys],  # no model, handle or fingerprints
+        ["register", *who, "--model", model, "--handle", "file:///m.pt", *keys],
+        ["register", *who, "--model", model, "--fingerprints", "s.infip", *keys],
+        ["register", *who, "--fingerprints", "s.infip", "--lambda", "100", *keys],
+        ["register", *who, "--fingerprints", "s.infip", "--composite", "dtd", *keys],
+        ["register", *who, "--model", model, "--sha256", sha, *keys],  # pin without handle
+        ["register", *who, "--model", model, "--threshold", "2", *keys],
+        ["register", *who, "--model", model, "--composite", "nope", *keys],
+        ["register", *who, "--model", model, "--lambda-scaling", "sometimes", *keys],
+        ["register", *who, "--model", model, "--resize", "32", *keys[:2]],
+        ["verify", "--model", model],  # no --registration
+        ["verify", "--registration", "reg_0", "--model", model, "--handle", "file:///m.pt"],
+        ["verify", "--registration", "reg_0"],  # no model
+        ["verify", "--registration", "reg_0", "--handle", "file:///m.pt", "--sha256", "beef"],
+        ["verify", "--registration", "reg_0", "--model", model, "--timeout", "-1"],
+        ["verify", "--registration", "reg_0", "--model", model, "--timeout", "soon"],
+        ["screen"],
+        ["screen", "--model", model, "--handle", "file:///m.pt"],
+        ["list", "--page-size", "0"],
+        ["list", "--page-size", "1001"],
+        ["show"],
+        ["delete"],
+        ["evidence", "--out", env.path("ev")],  # neither --verdict nor --registration
+        ["evidence", "--verdict", "vrd_0", "--registration", "reg_0", "--out", env.path("ev")],
+        ["evidence", "--verdict", "vrd_0"],  # no --out
+        ["evidence", "--verdict", "vrd_0", "--out", env.path("ev"), "--max-keys", "0"],
+        ["info", "--bogus"],
+    ]
+    for argv in usage:
+        proc = env.run(*argv, expect=EXIT_USAGE)
+        check(proc.stderr.startswith("infip: error: "), "usage errors start 'infip: error: '")
+        check(proc.stdout == "", "nothing on stdout after a usage error")
+    check(not os.path.exists(env.path("ev")), "a usage error creates nothing")
+
+    # The errors say which flag is at fault.
+    proc = env.run("register", "--name", "m", "--model", model, *keys, expect=EXIT_USAGE)
+    check_error_line(proc, "--owner")
+    proc = env.run("verify", "--registration", "reg_0", expect=EXIT_USAGE)
+    check_error_line(proc, "one of --model, --handle is required")
+    check("required is required" not in proc.stderr, "the message reads as English")
+    proc = env.run("verify", "--registration", "reg_0", "--model", model,
+                   "--handle", "file:///m.pt", expect=EXIT_USAGE)
+    check_error_line(proc, "--model", "--handle")
+
+
+def case_remote_unreachable(env):
+    model = env.model("vgg_like.pt")
+    with RefusingPort() as server:
+        commands = [
+            ["info"],
+            ["list"],
+            ["show", "reg_0123456789abcdef"],
+            ["delete", "reg_0123456789abcdef"],
+            ["evidence", "--registration", "reg_0123456789abcdef", "--out", env.path("ev")],
+            ["verify", "--registration", "reg_0123456789abcdef", "--model", model],
+            ["verify", "--registration", "reg_0123456789abcdef", "--handle", "file:///m.pt"],
+            ["screen", "--model", model],
+            ["register", "--owner", "alice", "--name", "m", "--model", model, *GRAY_KEYS],
+        ]
+        for argv in commands:
+            for extra in ([], ["--json"]):
+                proc = env.run(*argv, *extra, "--server", server, expect=EXIT_UNAVAILABLE)
+                check_error_line(proc, f"cannot reach the infip server at {server}",
+                                 "INFIP_SERVER")
+
+        check(not os.path.exists(env.path("ev")), "evidence creates no directory without a server")
+
+        # INFIP_SERVER is the default --server; --server overrides it.
+        with_env = dict(os.environ, INFIP_SERVER=server)
+        proc = env.run("list", env=with_env, expect=EXIT_UNAVAILABLE)
+        check_error_line(proc, server)
+        with RefusingPort() as other:
+            proc = env.run("list", "--server", other, env=with_env, expect=EXIT_UNAVAILABLE)
+            check_error_line(proc, other)
+
+        # Without either, the documented default (a server may well run there, so only the
+        # help says it).
+        without = {k: v for k, v in os.environ.items() if k != "INFIP_SERVER"}
+        check("127.0.0.1:50051" in env.run("info", "--help", env=without).stdout,
+              "help shows the default server")
+
+        # Local input is checked before the server is asked: bad input (3), not unreachable.
+        proc = env.run("verify", "--registration", "reg_0", "--model", env.path("missing.pt"),
+                       "--server", server, expect=EXIT_BAD_INPUT)
+        check_error_line(proc, "missing.pt")
+        proc = env.run("register", "--owner", "a", "--name", "m", "--model", model,
+                       "--keys", env.path("no_keys"), "--server", server,
+                       expect=EXIT_BAD_INPUT)
+        check_error_line(proc, "no_keys")
+
+
+def case_remote_timeout(env):
+    with SilentServer() as server:
+        for command in (["info"], ["list", "--json"],
+                         ["verify", "--registration", "reg_0", "--model",
+                          env.model("vgg_like.pt")]):
+            proc = env.run(*command, "--server", server, "--timeout", "1",
+                           expect=EXIT_UNAVAILABLE)
+            check_error_line(proc, server, "did not finish within --timeout 1 s")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}
