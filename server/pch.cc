@@ -1,0 +1,1 @@
+// Anchors infip-server's precompiled header target; see server/CMakeLists.txt.
