@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "infip/store/sqlite_schema.h"
 #include "infip/store/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -100,7 +101,7 @@ TEST(SqliteConcurrencyTest, StoresOpeningANewFileAtOnceCreateItOnce) {
   }
   for (std::thread& thread : threads) thread.join();
   for (const absl::Status& s : opened) EXPECT_TRUE(s.ok()) << s;
-  EXPECT_EQ(RawDb(path).QueryInt("SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(RawDb(path).QueryInt("SELECT count(*) FROM schema_version"), sqlite::kSchemaVersion);
 }
 
 }  // namespace

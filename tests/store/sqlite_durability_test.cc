@@ -155,6 +155,7 @@ TEST(SqliteFileTest, ReopenedStoreHoldsWhatWasCommitted) {
   ScratchDir dir;
   const std::string path = dir.Path("store.db");
   std::vector<Registration> put;
+  std::vector<StoredVerdict> verdicts;
   {
     std::unique_ptr<SqliteStore> store = OpenOrDie(path);
     ASSERT_NE(store, nullptr);
@@ -271,12 +272,13 @@ TEST(SqliteCorruptionTest, RandomBytesAreDataLoss) {
 }
 
 // Each page of a store garbled in turn: the store notices — Open, or some call, answers
-// DATA_LOSS (Get re-hashes the blobs, so even a damaged blob page is caught) — and nothing
-// crashes.
+// DATA_LOSS (Get and GetVerdict re-hash the blobs, so even a damaged blob page is caught) — and
+// nothing crashes.
 TEST(SqliteCorruptionTest, EveryGarbledPageIsNoticedWithoutACrash) {
   ScratchDir dir;
   const std::string path = dir.Path("store.db");
   std::vector<Registration> put;
+  std::vector<StoredVerdict> verdicts;
   {
     std::unique_ptr<SqliteStore> store = OpenOrDie(path);
     ASSERT_NE(store, nullptr);
@@ -284,6 +286,8 @@ TEST(SqliteCorruptionTest, EveryGarbledPageIsNoticedWithoutACrash) {
       // 2 KiB blobs and more: some rows spill onto overflow pages.
       put.push_back(MakeTestRegistration(Spec().Shape({2, 16, 16}).Keys(3).Seed(seed)));
       ASSERT_TRUE(store->Put(put.back()).ok());
+      verdicts.push_back(testing::MakeTestVerdict(put.back(), seed));
+      ASSERT_TRUE(store->PutVerdict(verdicts.back()).ok());
     }
   }
   const std::string bytes = ReadBytes(path);
@@ -308,7 +312,11 @@ TEST(SqliteCorruptionTest, EveryGarbledPageIsNoticedWithoutACrash) {
         statuses.push_back(store.List(testing::Filter(10, "alice")).status());
         statuses.push_back(store.ListCompatible({2, 16, 16}).status());
         for (const Registration& r : put) statuses.push_back(store.Get(r.id).status());
+        statuses.push_back(store.CountVerdicts().status());
+        for (const StoredVerdict& v : verdicts) statuses.push_back(store.GetVerdict(v.id).status());
         statuses.push_back(store.Put(MakeTestRegistration(Spec().Seed(9))));
+        // Deleting walks the verdicts' index (the cascade).
+        statuses.push_back(store.Delete(put.front().id));
       }
     }
     int data_loss = 0;

@@ -1,6 +1,6 @@
-// Helpers for the store tests: small registrations built directly from tensors (no model), a
-// scratch directory per test, a raw SQLite connection to look behind the store's back, and a
-// field-by-field comparison of registrations.
+// Helpers for the store tests: small registrations and verdicts built directly from tensors
+// (no model), a scratch directory per test, a raw SQLite connection to look behind the store's
+// back, and a field-by-field comparison of registrations.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,20 +10,25 @@
 #include <stdlib.h>
 #include <torch/script.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "infip/fingerprint/file_format.h"
 #include "infip/fingerprint/fingerprint_set.h"
 #include "infip/io/key_set.h"
+#include "infip/io/sha256.h"
 #include "infip/store/make_registration.h"
 #include "infip/store/registration.h"
+#include "infip/store/stored_verdict.h"
 
 namespace infip::store::testing {
 
@@ -157,6 +162,44 @@ inline Registration MakeTestRegistration(const RegistrationSpec& spec = Spec()) 
   return *std::move(r);
 }
 
+// A verdict on `r` as an Auditor would make it: S' on r's keys with r's settings, per-key
+// values from a seeded generator, the decision following from their mean.
+inline StoredVerdict MakeTestVerdict(const Registration& r, uint64_t seed) {
+  absl::StatusOr<io::KeySet> keys = StoredKeys(r);
+  EXPECT_TRUE(keys.ok()) << keys.status();
+  StoredVerdict v;
+  v.id = NewVerdictId();
+  v.registration_id = r.id;
+  v.created = absl::FromUnixMicros(1717000000123456);
+  v.suspect_name = "suspect.pt";
+  v.suspect_sha256 = std::string(64, 'b');
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> ssim(-1.0, 1.0);
+  double sum = 0;
+  for (int64_t i = 0; i < r.key_count; ++i) {
+    v.per_key_ssim.push_back(ssim(rng));
+    sum += v.per_key_ssim.back();
+  }
+  v.key_count = r.key_count;
+  v.assim = sum / static_cast<double>(r.key_count);
+  v.ci_low = std::max(-1.0, v.assim - 0.1);
+  v.ci_high = std::min(1.0, v.assim + 0.1);
+  v.confidence = 0.95;
+  v.threshold = r.threshold;
+  v.pirated = v.assim >= v.threshold;
+  v.composite = r.composite;
+  v.lambda = r.lambda;
+  v.lambda_scaling = r.lambda_scaling;
+  v.engine_version = "infip-engine/0.1.0";
+  v.envelope = absl::StrCat("{\"payload\":\"", v.id, "\"}");
+  absl::StatusOr<std::string> bytes =
+      fingerprint::SerializeFingerprintSet(MakeSet(*keys, seed, /*with_preview=*/false));
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  v.suspect_fingerprints = *bytes;
+  v.suspect_fingerprints_sha256 = io::Sha256Hex(v.suspect_fingerprints);
+  return v;
+}
+
 inline void ExpectSameSummary(const RegistrationSummary& want, const RegistrationSummary& got) {
   EXPECT_EQ(want.id, got.id);
   EXPECT_EQ(want.owner, got.owner);
@@ -234,7 +277,8 @@ class RawDb {
   int64_t RowsInAllTables() {
     return QueryInt("SELECT count(*) FROM registrations") +
            QueryInt("SELECT count(*) FROM key_sets") +
-           QueryInt("SELECT count(*) FROM fingerprint_sets");
+           QueryInt("SELECT count(*) FROM fingerprint_sets") +
+           QueryInt("SELECT count(*) FROM verdicts");
   }
 
   sqlite3* handle() { return db_; }

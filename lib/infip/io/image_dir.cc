@@ -115,17 +115,17 @@ absl::StatusOr<DecodedImages> ReadImageDir(const std::string& dir,
   return DecodedImages{std::move(stacked), std::move(names)};
 }
 
-absl::Status WritePng(const std::string& path, const torch::Tensor& image) {
+absl::StatusOr<std::string> EncodePng(const torch::Tensor& image) {
   if (!image.defined() || image.scalar_type() != torch::kUInt8) {
-    return absl::InvalidArgumentError("WritePng needs a uint8 tensor");
+    return absl::InvalidArgumentError("PNG encoding needs a uint8 tensor");
   }
   const bool gray = image.dim() == 2;
   if (!gray && !(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "WritePng needs H x W or C x H x W with C = 1 or 3, not ", c10::str(image.sizes())));
+        "PNG encoding needs H x W or C x H x W with C = 1 or 3, not ", c10::str(image.sizes())));
   }
-  if (image.numel() == 0) return absl::InvalidArgumentError("WritePng: empty image");
-  INFIP_ASSIGN_OR_RETURN(torch::Tensor chw, CatchTorch("WritePng", [&] {
+  if (image.numel() == 0) return absl::InvalidArgumentError("PNG encoding: empty image");
+  INFIP_ASSIGN_OR_RETURN(torch::Tensor chw, CatchTorch("PNG encoding", [&] {
                            return gray ? image.unsqueeze(0).cpu() : image.cpu();
                          }));
   std::vector<uchar> encoded;
@@ -133,13 +133,20 @@ absl::Status WritePng(const std::string& path, const torch::Tensor& image) {
     cv::Mat mat = ChwToMat(chw);
     if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_RGB2BGR);
     if (!cv::imencode(".png", mat, encoded)) {
-      return absl::InternalError(absl::StrCat("cannot encode PNG for ", path));
+      return absl::InternalError("OpenCV could not encode the PNG");
     }
   } catch (const cv::Exception& e) {
-    return absl::InternalError(absl::StrCat("cannot encode PNG for ", path, ": ", e.what()));
+    return absl::InternalError(absl::StrCat("cannot encode PNG: ", e.what()));
   }
-  return WriteFileAtomically(
-      path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+  return std::string(reinterpret_cast<const char*>(encoded.data()), encoded.size());
+}
+
+absl::Status WritePng(const std::string& path, const torch::Tensor& image) {
+  absl::StatusOr<std::string> png = EncodePng(image);
+  if (!png.ok()) {
+    return absl::Status(png.status().code(), absl::StrCat(path, ": ", png.status().message()));
+  }
+  return WriteFileAtomically(path, *png);
 }
 
 }  // namespace infip::io

@@ -29,8 +29,11 @@ struct DecodedImages {
                                                          const Preprocessing& preprocessing,
                                                          std::optional<int64_t> limit);
 
-// Writes one 8-bit image (H x W gray, or C x H x W with C = 1 or 3, RGB) as PNG; the file
-// appears whole or not at all. INVALID_ARGUMENT for another dtype or shape.
+// One 8-bit image (H x W gray, or C x H x W with C = 1 or 3, RGB) as PNG bytes, on any
+// device. INVALID_ARGUMENT for another dtype or shape, or an empty image.
+[[nodiscard]] absl::StatusOr<std::string> EncodePng(const torch::Tensor& image);
+
+// EncodePng to a file that appears whole or not at all; errors name the path.
 [[nodiscard]] absl::Status WritePng(const std::string& path, const torch::Tensor& image);
 
 }  // namespace infip::io

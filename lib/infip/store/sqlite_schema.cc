@@ -57,6 +57,38 @@ constexpr std::string_view kIndexShape =
     "CREATE INDEX registrations_by_shape ON registrations "
     "(channels, height, width, created_micros, id)";
 
+// Version 2: signed verdicts. One row each, with the copies of what its envelope signs that
+// VerdictRecord needs, and the suspect's fingerprint set S' as evidence. A verdict cannot
+// outlive its registration (ON DELETE CASCADE: deleting the registration deletes its verdicts
+// in the same statement, hence the same transaction). The per-key SSIM is a BLOB of float64
+// values, like the box, for the same bit-exactness.
+constexpr std::string_view kCreateVerdicts = R"sql(CREATE TABLE verdicts (
+  id                          TEXT PRIMARY KEY,
+  registration_id             TEXT NOT NULL REFERENCES registrations (id) ON DELETE CASCADE,
+  created_micros              INTEGER NOT NULL,
+  suspect_name                TEXT NOT NULL CHECK (length(suspect_name) > 0),
+  suspect_sha256              TEXT NOT NULL,
+  assim                       REAL NOT NULL,
+  ci_low                      REAL NOT NULL,
+  ci_high                     REAL NOT NULL,
+  confidence                  REAL NOT NULL,
+  threshold                   REAL NOT NULL,
+  pirated                     INTEGER NOT NULL CHECK (pirated IN (0, 1)),
+  key_count                   INTEGER NOT NULL CHECK (key_count > 0),
+  per_key_ssim                BLOB NOT NULL CHECK (length(per_key_ssim) = 8 * key_count),
+  composite                   TEXT NOT NULL,
+  lambda                      REAL NOT NULL,
+  lambda_scaling              TEXT NOT NULL CHECK (lambda_scaling IN ('resolution', 'literal')),
+  engine_version              TEXT NOT NULL,
+  envelope                    TEXT NOT NULL,
+  suspect_fingerprints        BLOB NOT NULL,
+  suspect_fingerprints_sha256 TEXT NOT NULL
+) STRICT)sql";
+
+// The cascade looks verdicts up by registration; without an index each Delete would scan them.
+constexpr std::string_view kIndexVerdictsByRegistration =
+    "CREATE INDEX verdicts_by_registration ON verdicts (registration_id, created_micros, id)";
+
 absl::StatusOr<int64_t> QueryInt(Connection& db, std::string_view sql) {
   INFIP_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql));
   INFIP_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -79,6 +111,7 @@ const std::vector<Migration>& Migrations() {
        "registrations, key_sets, fingerprint_sets",
        {kCreateSchemaVersion, kCreateRegistrations, kCreateKeySets, kCreateFingerprintSets,
         kIndexCreated, kIndexOwner, kIndexShape}},
+      {2, "verdicts", {kCreateVerdicts, kIndexVerdictsByRegistration}},
   };
   return *migrations;
 }

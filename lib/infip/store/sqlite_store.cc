@@ -3,8 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -12,16 +10,16 @@
 #include "infip/common/status_macros.h"
 #include "infip/store/page_token.h"
 #include "infip/store/sqlite_schema.h"
+#include "infip/store/sqlite_values.h"
 #include "infip/store/validate.h"
 
 namespace infip::store {
 namespace {
 
+using sqlite::DecodeDoubles;
+using sqlite::EncodeDoubles;
 using sqlite::Statement;
 using sqlite::Transaction;
-
-static_assert(std::endian::native == std::endian::little,
-              "box blobs are stored as little-endian IEEE-754 binary64");
 
 // The summary columns, in the order ReadSummary reads them.
 #define INFIP_SUMMARY_COLUMNS                                                           \
@@ -76,23 +74,6 @@ constexpr std::string_view kListCompatible =
     "ORDER BY r.created_micros, r.id";
 
 #undef INFIP_SUMMARY_COLUMNS
-
-std::string EncodeDoubles(const std::vector<double>& values) {
-  std::string bytes(values.size() * sizeof(double), '\0');
-  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  return bytes;
-}
-
-absl::StatusOr<std::vector<double>> DecodeDoubles(const std::string& bytes, std::string_view what) {
-  if (bytes.size() % sizeof(double) != 0) {
-    return absl::DataLossError(absl::StrCat(absl::string_view(what.data(), what.size()), " holds ",
-                                            bytes.size(),
-                                            " bytes, not a whole number of float64 values"));
-  }
-  std::vector<double> values(bytes.size() / sizeof(double));
-  if (!values.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());
-  return values;
-}
 
 absl::Status CheckShape(const InputShape& s) {
   if (s.channels < 1 || s.height < 1 || s.width < 1) {

@@ -20,7 +20,9 @@
 //
 // Every write is one BEGIN IMMEDIATE ... COMMIT transaction, rolled back on any failure.
 // Get re-hashes both blobs (VerifyStoredBlobs) and answers DATA_LOSS when the file was damaged
-// under them, rather than hand back bytes that no longer match the signed receipt.
+// under them, rather than hand back bytes that no longer match the signed receipt; GetVerdict
+// does the same for a verdict's fingerprints. Verdicts live in their own table
+// (sqlite_verdicts.cc), removed with their registration by ON DELETE CASCADE.
 //
 // Threads: one connection, guarded by one mutex; every call holds it for its statements.
 // Calls are short (a registration is a handful of rows), and validation — the expensive
@@ -58,6 +60,11 @@ class SqliteStore final : public RegistrationStore {
   absl::StatusOr<int64_t> Count() override;
   absl::Status Ping() override;
 
+  // Verdicts (sqlite_verdicts.cc).
+  absl::Status PutVerdict(const StoredVerdict& verdict) override;
+  absl::StatusOr<StoredVerdict> GetVerdict(std::string_view id) override;
+  absl::StatusOr<int64_t> CountVerdicts() override;
+
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
@@ -67,6 +74,9 @@ class SqliteStore final : public RegistrationStore {
   absl::Status InsertLocked(const Registration& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Get without the integrity check.
   absl::StatusOr<Registration> ReadRegistration(std::string_view id) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status InsertVerdictLocked(const StoredVerdict& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // GetVerdict without the integrity check.
+  absl::StatusOr<StoredVerdict> ReadVerdict(std::string_view id) ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;

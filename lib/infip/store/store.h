@@ -4,6 +4,8 @@
 //
 //   - Put is all or nothing: after a failed, cancelled or interrupted Put no trace of the
 //     registration is left in any table, and a committed Put survives a process crash.
+//   - Verdicts (store/stored_verdict.h) belong to a registration: PutVerdict needs it to
+//     exist, and Delete removes its verdicts in the same transaction.
 //   - Every method is safe to call from many threads at once.
 //   - Errors are canonical: INVALID_ARGUMENT for a bad registration, filter or page token;
 //     ALREADY_EXISTS for a duplicate id; NOT_FOUND naming an unknown id; UNAVAILABLE when the
@@ -14,6 +16,7 @@
 //   INFIP_ASSIGN_OR_RETURN(Registration r, store->Get("reg_0123456789abcdef"));
 //   INFIP_ASSIGN_OR_RETURN(std::vector<RegistrationSummary> candidates,
 //                          store->ListCompatible(InputShape{1, 28, 28}));
+//   INFIP_RETURN_IF_ERROR(store->PutVerdict(verdict));
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "infip/store/registration.h"
+#include "infip/store/stored_verdict.h"
 
 namespace infip::store {
 
@@ -46,10 +50,25 @@ class RegistrationStore {
   [[nodiscard]] virtual absl::StatusOr<std::vector<RegistrationSummary>> ListCompatible(
       const InputShape& shape) = 0;
 
-  // Removes the registration and its blobs in one step. NOT_FOUND names an unknown id.
+  // Removes the registration, its blobs and its verdicts in one step. NOT_FOUND names an
+  // unknown id.
   [[nodiscard]] virtual absl::Status Delete(std::string_view id) = 0;
 
+  // Number of registrations.
   [[nodiscard]] virtual absl::StatusOr<int64_t> Count() = 0;
+
+  // Stores a verdict after ValidateVerdict accepts it. NOT_FOUND names a registration that does
+  // not exist (or no longer does); INVALID_ARGUMENT when the verdict's key count, composite,
+  // lambda, scaling or threshold differ from the registration's; ALREADY_EXISTS when the id is
+  // taken. All or nothing, as Put.
+  [[nodiscard]] virtual absl::Status PutVerdict(const StoredVerdict& verdict) = 0;
+
+  // The verdict as it was put. NOT_FOUND names the id; DATA_LOSS when the suspect's
+  // fingerprints no longer hash to their recorded SHA-256.
+  [[nodiscard]] virtual absl::StatusOr<StoredVerdict> GetVerdict(std::string_view id) = 0;
+
+  // Number of verdicts, of every registration.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> CountVerdicts() = 0;
 
   // OK when the database answers a query now; what the health service reports.
   [[nodiscard]] virtual absl::Status Ping() = 0;

@@ -144,21 +144,26 @@ absl::Status CheckFingerprints(const Registration& r, const InputShape& shape, i
 
 }  // namespace
 
-absl::Status ValidateRegistrationId(std::string_view id) {
+absl::Status ValidateStoreId(std::string_view id, std::string_view what) {
+  const absl::string_view name(what.data(), what.size());
   if (id.empty() || id.size() > kMaxIdLength) {
-    return absl::InvalidArgumentError(absl::StrCat("registration id must be 1 to ", kMaxIdLength,
-                                                   " characters, got ", id.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be 1 to ", kMaxIdLength, " characters, got ", id.size()));
   }
   for (const char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
     if (!ok) {
       return absl::InvalidArgumentError(
-          absl::StrCat("registration id may hold only A-Z a-z 0-9 _ -, got \"",
+          absl::StrCat(name, " may hold only A-Z a-z 0-9 _ -, got \"",
                        absl::CEscape(absl::string_view(id.data(), id.size())), "\""));
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateRegistrationId(std::string_view id) {
+  return ValidateStoreId(id, "registration id");
 }
 
 absl::Status ValidateRegistration(const Registration& r) {

@@ -15,7 +15,9 @@ inline constexpr size_t kMaxIdLength = 64;
 inline constexpr size_t kMaxOwnerLength = 256;
 inline constexpr size_t kMaxModelNameLength = 256;
 
-// INVALID_ARGUMENT unless id is 1 to kMaxIdLength characters from [A-Za-z0-9_-].
+// INVALID_ARGUMENT unless id is 1 to kMaxIdLength characters from [A-Za-z0-9_-]; `what`
+// ("registration id", "verdict id") names it in the message.
+[[nodiscard]] absl::Status ValidateStoreId(std::string_view id, std::string_view what);
 [[nodiscard]] absl::Status ValidateRegistrationId(std::string_view id);
 
 // INVALID_ARGUMENT naming the first rule broken:
