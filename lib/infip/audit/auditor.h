@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "infip/audit/audit_types.h"
+#include "infip/io/key_set.h"
 #include "infip/store/registration.h"
 #include "infip/store/store.h"
 #include "infip/verdict/signer.h"
@@ -48,9 +49,10 @@ class Auditor {
                                                                   const Control& control);
 
   // Stores (K, S) extracted elsewhere. INVALID_ARGUMENT when the .infip bytes do not parse, or
-  // S was not extracted on exactly these keys (key-set SHA-256, N, shape). The receipt's
-  // subject is the fingerprint set file. settings.composite / lambda are taken from S and
-  // ignored here.
+  // S was not extracted on exactly these keys (key-set SHA-256, N, shape, box, preprocessing),
+  // or with a composite this server does not know. The receipt's subject is the fingerprint
+  // set file, named "<model_name>.infip", by the SHA-256 of the bytes given. settings.composite
+  // / lambda / lambda_scaling are taken from S and ignored here.
   [[nodiscard]] absl::StatusOr<store::Registration> RegisterFingerprints(
       const RegisterSettings& settings, io::KeySet keys, std::string infip_bytes);
 
@@ -62,14 +64,19 @@ class Auditor {
                                                      const Control& control);
 
   // Verify against every registration (of `owner`, when given) whose key shape the model
-  // accepts; the model is loaded once. Verdicts ranked by ASSIM, highest first.
+  // accepts; the model is loaded once, and registrations on the same keys with the same
+  // settings share one extraction. Verdicts ranked by ASSIM, highest first. A registration of
+  // another shape, or one deleted or damaged meanwhile, is listed in `skipped` with the reason.
+  // The verdicts are signed and stored only after every comparison is done, so a screening
+  // cancelled or failed before that stores none. An empty `owner` is INVALID_ARGUMENT (leave
+  // it unset).
   [[nodiscard]] absl::StatusOr<ScreenOutcome> Screen(const SuspectModel& suspect,
                                                      const std::optional<std::string>& owner,
                                                      const Control& control);
 
-  // PNG evidence. For a verdict: per key the key image, s_i, s'_i and the SSIM map, then one
-  // grid of all of them. For a registration: the keys and s_i, then a grid. max_keys 0: all.
-  // NOT_FOUND for an unknown id.
+  // PNG evidence (audit/evidence.h). For a verdict: per key the key image, s_i, s'_i and the
+  // SSIM map, then one grid of all of them. For a registration: the keys and s_i, then a grid.
+  // max_keys 0: all; negative: INVALID_ARGUMENT. NOT_FOUND for an unknown id.
   [[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> VerdictEvidence(
       std::string_view verdict_id, int max_keys);
   [[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> RegistrationEvidence(

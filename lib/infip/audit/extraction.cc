@@ -39,18 +39,16 @@ fingerprint::FingerprintMetadata MakeMetadata(const LoadedModel& model, const io
   meta.engine_version = kEngineVersion;
   meta.created_utc = absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone());
   const torch::Tensor classes = predicted.to(torch::kCPU, torch::kInt64).contiguous();
-  meta.predicted.assign(classes.data_ptr<int64_t>(),
-                        classes.data_ptr<int64_t>() + classes.numel());
+  meta.predicted.assign(classes.data_ptr<int64_t>(), classes.data_ptr<int64_t>() + classes.numel());
   return meta;
 }
 
 }  // namespace
 
 absl::StatusOr<torch::Device> ParseDevice(std::string_view name) {
-  INFIP_ASSIGN_OR_RETURN(
-      torch::Device device,
-      CatchTorch(absl::StrCat("device '", View(name), "'"),
-                 [&] { return torch::Device(std::string(name)); }));
+  INFIP_ASSIGN_OR_RETURN(torch::Device device,
+                         CatchTorch(absl::StrCat("device '", View(name), "'"),
+                                    [&] { return torch::Device(std::string(name)); }));
   if (device.is_cuda() && !torch::cuda::is_available()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "device ", View(name), ": this infip build or machine has no CUDA device; use cpu"));
@@ -156,11 +154,11 @@ absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& k
       [&] {
         out.explanation.relevance = explained->relevance.to(torch::kCPU).contiguous();
         out.explanation.predicted = explained->predicted.to(torch::kCPU).contiguous();
-        out.set.images = fingerprint::FingerprintImages(
-                             fingerprint::IntrinsicFeature(out.explanation.relevance),
-                             settings.image)
-                             .to(torch::kCPU)
-                             .contiguous();
+        out.set.images =
+            fingerprint::FingerprintImages(fingerprint::IntrinsicFeature(out.explanation.relevance),
+                                           settings.image)
+                .to(torch::kCPU)
+                .contiguous();
         if (settings.with_key_preview) out.set.key_preview = io::KeyPreview(keys).contiguous();
       },
       absl::StatusCode::kInternal));
@@ -172,8 +170,8 @@ absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& k
 }
 
 absl::StatusOr<Extraction> ExtractFromFile(const std::string& model_path, const io::KeySet& keys,
-                                           const ExtractionSettings& settings,
-                                           torch::Device device, const Control& control) {
+                                           const ExtractionSettings& settings, torch::Device device,
+                                           const Control& control) {
   INFIP_ASSIGN_OR_RETURN(LoadedModel model, LoadModel(model_path, "", device, control));
   return Extract(model, keys, settings, control);
 }

@@ -20,12 +20,12 @@
 // suspect once); nothing here keeps state between calls.
 #pragma once
 
+#include <torch/script.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <torch/script.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -59,8 +59,7 @@ struct LoadedModel {
 // for a corrupt or non-TorchScript file, UNIMPLEMENTED naming unsupported ops, NOT_FOUND for a
 // missing file.
 [[nodiscard]] absl::StatusOr<LoadedModel> LoadModel(const std::string& path,
-                                                    std::string_view sha256,
-                                                    torch::Device device,
+                                                    std::string_view sha256, torch::Device device,
                                                     const Control& control);
 
 // FAILED_PRECONDITION naming both shapes unless the model takes a batch of `keys` and returns

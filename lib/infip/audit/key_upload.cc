@@ -50,12 +50,12 @@ absl::Status CheckValues(const torch::Tensor& inputs, const std::vector<double>&
       const double slack = 1e-4 * (high[c] - low[c]);
       for (int64_t p = 0; p < plane; ++p, ++x) {
         if (!std::isfinite(*x)) {
-          return Bad(absl::StrCat("key ", i, " channel ", c, " holds ", *x,
-                                  ", not a finite number"));
+          return Bad(
+              absl::StrCat("key ", i, " channel ", c, " holds ", *x, ", not a finite number"));
         }
         if (!(*x >= low[c] - slack && *x <= high[c] + slack)) {
-          return Bad(absl::StrCat("key ", i, " channel ", c, " holds ", *x,
-                                  ", outside the box [", low[c], ", ", high[c],
+          return Bad(absl::StrCat("key ", i, " channel ", c, " holds ", *x, ", outside the box [",
+                                  low[c], ", ", high[c],
                                   "]; send the box the inputs were normalised to"));
         }
       }
@@ -87,8 +87,8 @@ absl::StatusOr<io::KeySet> DecodeKeySet(const KeySetUpload& upload, const Limits
   const int64_t n = inputs.size(0);
   if (n < 1) return Bad("the array holds no keys (N = 0)");
   if (inputs.size(1) < 1 || inputs.size(2) < 1 || inputs.size(3) < 1) {
-    return Bad(absl::StrCat("every key must have a positive C x H x W, not ",
-                            c10::str(inputs.sizes())));
+    return Bad(
+        absl::StrCat("every key must have a positive C x H x W, not ", c10::str(inputs.sizes())));
   }
   if (n > limits.max_keys) {
     return Bad(absl::StrCat(n, " keys; at most ", limits.max_keys, " are accepted"));
@@ -100,8 +100,8 @@ absl::StatusOr<io::KeySet> DecodeKeySet(const KeySetUpload& upload, const Limits
                          BoxPerChannel(upload.box_high, channels, "box_high"));
   for (int64_t c = 0; c < channels; ++c) {
     if (!(low[c] < high[c])) {
-      return Bad(absl::StrCat("channel ", c, ": box_low ", low[c], " must be below box_high ",
-                              high[c]));
+      return Bad(
+          absl::StrCat("channel ", c, ": box_low ", low[c], " must be below box_high ", high[c]));
     }
   }
   INFIP_RETURN_IF_ERROR(CheckValues(inputs, low, high));
