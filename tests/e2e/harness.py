@@ -387,7 +387,11 @@ def sqlite_snapshot(path):
     try:
         tables = [r[0] for r in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+        # Blobs by digest, so that a difference reads as which row changed, not as kilobytes.
+        digest = lambda v: "sha256:" + hashlib.sha256(v).hexdigest() \
+            if isinstance(v, bytes) else v  # noqa: E731
+        return {t: sorted((tuple(digest(v) for v in row)
+                           for row in db.execute(f'SELECT * FROM "{t}"')), key=repr)
                 for t in tables}
     finally:
         db.close()
@@ -446,9 +450,13 @@ class Server:
         self.log_path = os.path.join(self.dir, "server.log")
         self._log = open(self.log_path, "wb")
         print("$", " ".join(self.argv), flush=True)
-        self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL,
-                                     env=dict(os.environ, TMPDIR=self.tmp_dir))
+        try:
+            self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL,
+                                         env=dict(os.environ, TMPDIR=self.tmp_dir))
+        except OSError:
+            self._log.close()
+            raise
         self.channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
         self.stub = pb_grpc.FingerprintingStub(self.channel)
         self._wait_serving()
@@ -458,6 +466,7 @@ class Server:
         last = None
         while time.monotonic() < give_up:
             if self.proc.poll() is not None:
+                self._log.close()
                 raise AssertionError(f"infip-server exited with {self.proc.returncode} while "
                                      f"starting\n{self.log_tail()}")
             try:
@@ -513,9 +522,11 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self._log.close()
 
     def log_tail(self, lines=40):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, "rb") as f:
             text = f.read().decode(errors="replace").splitlines()
         return "--- server log (tail) ---\n" + "\n".join(text[-lines:])
@@ -532,6 +543,9 @@ class ServerTestCase(unittest.TestCase):
         shutil.rmtree(cls.work, ignore_errors=True)
         os.makedirs(cls.work)
         cls.server = Server(cls.__name__, **cls.SERVER_ARGS)
+        # Runs even when a subclass's setUpClass fails after this point (then tearDownClass
+        # does not): no server outlives its test file.
+        cls.addClassCleanup(cls.server.kill)
 
     @classmethod
     def tearDownClass(cls):

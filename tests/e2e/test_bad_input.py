@@ -96,10 +96,18 @@ class BadInputTest(harness.ServerTestCase):
                             self.verify_bytes(model, declared=len(model) + 1), "truncated")
 
     def test_truncated_key_set(self):
+        # The stream ends inside the key set.
+        header = pb.RegisterModelHeader(
+            owner="o", model_name="m", key_set=harness.key_set_info(self.npy),
+            model=pb.ModelSource(upload_bytes=1000))
+        self.assertRpcError(Code.INVALID_ARGUMENT, self.raw_register([
+            pb.RegisterModelRequest(header=header),
+            pb.RegisterModelRequest(key_set_chunk=self.npy[:-64])]), "truncated")
+        # Model bytes before the key set is complete.
         model = harness.read(harness.model_path("vgg_like.pt"))
         self.assertRpcError(Code.INVALID_ARGUMENT,
                             self.register_bytes(model, declared_keys=len(self.npy) + 64),
-                            "truncated")
+                            "key set")
 
     def test_more_bytes_than_declared(self):
         model = harness.read(harness.model_path("vgg_like.pt"))
@@ -156,8 +164,10 @@ class BadInputTest(harness.ServerTestCase):
         nan[1, 0, 3, 3] = np.nan
         self.assertRpcError(Code.INVALID_ARGUMENT,
                             self.register_bytes(model, harness.npy_bytes(nan)))
-        as_float64 = harness.npy_bytes(self.keys.astype(np.float64))
-        self.assertRpcError(Code.INVALID_ARGUMENT, self.register_bytes(model, as_float64))
+        as_int32 = harness.npy_bytes((self.keys * 255).astype(np.int32))
+        self.assertRpcError(Code.INVALID_ARGUMENT, self.register_bytes(model, as_int32))
+        big_endian = harness.npy_bytes(self.keys.astype(">f4"))
+        self.assertRpcError(Code.INVALID_ARGUMENT, self.register_bytes(model, big_endian))
         rank3 = harness.npy_bytes(self.keys[:, 0])
         self.assertRpcError(Code.INVALID_ARGUMENT, self.register_bytes(model, rank3))
         no_keys = harness.npy_bytes(self.keys[:0])
@@ -187,7 +197,7 @@ class BadInputTest(harness.ServerTestCase):
             "registration"), "owner")
         self.assertRpcError(Code.INVALID_ARGUMENT, lambda: harness.drain(
             self.server.stub.RegisterModel(harness.register_stream("o", "", self.npy, model)),
-            "registration"), "model_name")
+            "registration"), "model name")
         self.assertRpcError(Code.INVALID_ARGUMENT, reg(threshold=1.5), "threshold")
         self.assertRpcError(Code.INVALID_ARGUMENT, reg(composite="no-such-rule"), "no-such-rule")
         self.assertRpcError(Code.INVALID_ARGUMENT, reg(**{"lambda": -1.0}), "lambda")
@@ -292,6 +302,8 @@ class BadInputTest(harness.ServerTestCase):
         _, verdict = self.verify_handle("file://" + inside)()
         self.assertEqual(verdict.suspect_sha256, harness.sha256sum(inside))
         self.assertTrue(verdict.pirated)
+        # That verdict is recorded; from here on the refusals below must change nothing.
+        self.tables_before = harness.sqlite_snapshot(self.db)
         missing = os.path.join(self.server.models_dir, "missing.pt")
         self.assertRpcError(Code.NOT_FOUND, self.verify_handle("file://" + missing))
         self.assertRpcError(Code.FAILED_PRECONDITION,

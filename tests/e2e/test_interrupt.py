@@ -152,6 +152,7 @@ class InterruptTest(harness.ServerTestCase):
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            proc.stdout.close()
         self.assertNoTrace("a client killed mid-upload")
 
     def _read(self, call, events):

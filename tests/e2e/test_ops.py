@@ -34,26 +34,10 @@ def parse_metrics(text):
     return samples
 
 
-def method_counts(samples, method):
-    """Per counter family (name), the sum of its samples labelled with `method` (a label value
-    equal to the method's name or ending in /<method>). Only *_total families: counters."""
-    out = {}
-    for (name, labels), value in samples.items():
-        if not name.endswith("_total"):
-            continue
-        if any(v == method or v.endswith("/" + method) for _, v in labels):
-            out[name] = out.get(name, 0.0) + value
-    return out
-
-
-def code_counts(samples, method, code):
-    out = {}
-    for (name, labels), value in samples.items():
-        values = [v for _, v in labels]
-        if name.endswith("_total") and code in values and \
-                any(v == method or v.endswith("/" + method) for v in values):
-            out[name] = out.get(name, 0.0) + value
-    return out
+def total(samples, name, **labels):
+    """The sum of `name`'s samples whose labels include `labels` (0 when there are none)."""
+    want = set(labels.items())
+    return sum(v for (n, l), v in samples.items() if n == name and want <= set(l))
 
 
 class OpsTest(harness.ServerTestCase):
@@ -91,34 +75,58 @@ class OpsTest(harness.ServerTestCase):
                          sorted(m.name for m in expected.methods),
                          "the server describes the service of proto/infip/v1/infip.proto")
 
-    def test_metrics(self):
+    def promtool_checked(self):
         text = self.server.metrics()
         proc = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
                               capture_output=True)
         self.assertEqual(proc.returncode, 0, f"promtool check metrics:\n{proc.stdout}"
                                              f"{proc.stderr}")
-        before = parse_metrics(text)
+        return parse_metrics(text)
 
-        # Exactly these calls between the two scrapes (scraping is HTTP, not gRPC).
-        calls = 5
-        for _ in range(calls):
-            self.server.stub.GetServerInfo(pb.GetServerInfoRequest())
+    def test_metrics(self):
+        """The documented metrics (docs/server.md) against exactly the calls made between two
+        scrapes (a scrape is HTTP, so it does not count itself)."""
+        stub = self.server.stub
+        info = self.server.info()
+        keys = harness.npy_bytes(harness.fashion_keys(3))
+        model = harness.read(harness.model_path("vgg_like.pt"))
+        suspect = harness.read(harness.model_path("vgg_like_other.pt"))
+        before = self.promtool_checked()
+
+        for _ in range(5):
+            stub.GetServerInfo(pb.GetServerInfoRequest())
         with self.assertRaises(grpc.RpcError):
-            self.server.stub.GetRegistration(pb.GetRegistrationRequest(id="reg_00000000000000ff"))
-        after = parse_metrics(self.server.metrics())
+            stub.GetRegistration(pb.GetRegistrationRequest(id="reg_00000000000000ff"))
+        _, r = harness.drain(stub.RegisterModel(harness.register_stream("o", "m", keys, model)),
+                             "registration")
+        harness.drain(stub.Verify(harness.verify_stream(r.id, suspect)), "verdict")
+        with self.assertRaises(grpc.RpcError) as denied:
+            harness.drain(stub.Verify(harness.verify_stream(
+                r.id, handle="file://" + harness.model_path("vgg_like.pt"))), "verdict")
+        self.assertEqual(denied.exception.code(), Code.PERMISSION_DENIED)
 
-        moved = method_counts(after, "GetServerInfo")
-        self.assertTrue(moved, "a request counter labelled with the method GetServerInfo "
-                               f"exists; counters: {sorted({n for n, _ in after})}")
-        was = method_counts(before, "GetServerInfo")
-        for name, value in moved.items():
-            self.assertEqual(value - was.get(name, 0.0), calls,
-                             f"{name} counted the {calls} GetServerInfo calls")
-        not_found = code_counts(after, "GetRegistration", "NOT_FOUND")
-        self.assertTrue(not_found, "failed calls are counted with their status code")
-        not_found_before = code_counts(before, "GetRegistration", "NOT_FOUND")
-        for name, value in not_found.items():
-            self.assertEqual(value - not_found_before.get(name, 0.0), 1, name)
+        after = self.promtool_checked()
+        delta = lambda name, **labels: total(after, name, **labels) - \
+            total(before, name, **labels)  # noqa: E731
+        requests = "infip_requests_total"
+        self.assertEqual(delta(requests, method="GetServerInfo", code="OK"), 5)
+        self.assertEqual(delta(requests, method="GetRegistration", code="NOT_FOUND"), 1)
+        self.assertEqual(delta(requests, method="RegisterModel", code="OK"), 1)
+        self.assertEqual(delta(requests, method="Verify", code="OK"), 1)
+        self.assertEqual(delta(requests, method="Verify", code="PERMISSION_DENIED"), 1)
+        self.assertEqual(delta(requests), 9, "no call counted twice, none left out")
+        self.assertEqual(delta("infip_request_duration_seconds_count", method="Verify"), 2)
+        self.assertEqual(delta("infip_received_bytes_total", source="upload"),
+                         len(keys) + len(model) + len(suspect))
+        self.assertEqual(delta("infip_received_bytes_total", source="fetch"), 0)
+        self.assertEqual(delta("infip_extraction_images_total"), 3 + 3)
+        self.assertEqual(delta("infip_extraction_duration_seconds_count"), 2)
+        self.assertEqual(total(after, "infip_registrations"), 1)
+        self.assertEqual(total(after, "infip_workers"), 1, "auto: one worker on the CPU")
+        self.assertEqual(total(after, "infip_queue_depth"), 0)
+        self.assertEqual(total(after, "infip_workers_busy"), 0)
+        self.assertEqual(total(after, "infip_build_info", version=info.version,
+                               engine_version=info.engine_version, device=info.device), 1)
 
 
 class QueueTest(harness.ServerTestCase):
