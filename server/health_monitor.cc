@@ -33,7 +33,8 @@ void HealthMonitor::Set(bool serving) {
 
 void HealthMonitor::Run() {
   bool device_ready = false;
-  absl::Status last_problem;
+  // Not OK, so that the first answer, whatever it is, is logged.
+  absl::Status last_problem = absl::UnknownError("starting");
   for (;;) {
     absl::Status status = absl::OkStatus();
     if (!device_ready && checks_.device) {

@@ -107,10 +107,12 @@ std::string JsonEscape(std::string_view text) {
 
 void ConfigureLogging(spdlog::level::level_enum level, LogFormat format) {
   g_format = format;
-  // stderr, unbuffered between lines, shared by both loggers so their lines never interleave.
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto main_logger = std::make_shared<spdlog::logger>("infip", sink);
-  auto request_logger = std::make_shared<spdlog::logger>(kRequestLoggerName, sink);
+  // One sink each, since a sink holds its logger's format; spdlog's console sinks share one
+  // lock, so lines of the two loggers never interleave.
+  auto main_logger = std::make_shared<spdlog::logger>(
+      "infip", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto request_logger = std::make_shared<spdlog::logger>(
+      kRequestLoggerName, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == LogFormat::kJson) {
     main_logger->set_formatter(MakeFormatter(absl::StrCat(kJsonTime, R"("message":"%*"})")));
     // The request line's message is already a list of JSON members.
