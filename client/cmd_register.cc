@@ -94,24 +94,22 @@ absl::Status RegisterFingerprints(Remote& remote, const RegisterFlags& flags,
   v1::Registration registration;
   auto stream = remote.stub().RegisterFingerprints(context.get(), &registration);
 
-  v1::RegisterFingerprintsRequest chunk;
-  absl::StatusOr<bool> sent =
-      stream->Write(header) && SendBytes(
-                                   keys.upload.npy,
-                                   [&](std::string_view bytes) {
-                                     chunk.set_key_set_chunk(bytes.data(), bytes.size());
-                                     return stream->Write(chunk);
-                                   },
-                                   [&](int64_t n) { progress.Uploaded(n, total); });
-  if (sent.ok() && *sent) {
-    sent = SendFile(
+  // A client stream with one reply: no events to read while writing.
+  const absl::StatusOr<bool> sent = [&]() -> absl::StatusOr<bool> {
+    if (!stream->Write(header)) return false;
+    const auto keys_sent = [&](int64_t n) { progress.Uploaded(n, total); };
+    if (!SendKeySetChunks<v1::RegisterFingerprintsRequest>(*stream, keys, keys_sent)) {
+      return false;
+    }
+    v1::RegisterFingerprintsRequest chunk;
+    return SendFile(
         *set,
         [&](std::string_view bytes) {
           chunk.set_fingerprints_chunk(bytes.data(), bytes.size());
           return stream->Write(chunk);
         },
         [&](int64_t n) { progress.Uploaded(keys.info.npy_bytes() + n, total); });
-  }
+  }();
   if (!sent.ok()) {
     context->TryCancel();
     (void)stream->Finish();
@@ -152,15 +150,9 @@ absl::Status RegisterModel(Remote& remote, const RegisterFlags& flags,
   const absl::Status status = RunStreamingCall<v1::RegisterModelRequest, v1::RegisterModelEvent>(
       remote, *context, *stream,
       [&]() -> absl::StatusOr<bool> {
-        v1::RegisterModelRequest chunk;
         if (!stream->Write(header)) return false;
-        const bool keys_sent = SendBytes(
-            keys.upload.npy,
-            [&](std::string_view bytes) {
-              chunk.set_key_set_chunk(bytes.data(), bytes.size());
-              return stream->Write(chunk);
-            },
-            [&](int64_t n) { progress.Uploaded(n, total); });
+        const bool keys_sent = SendKeySetChunks<v1::RegisterModelRequest>(
+            *stream, keys, [&](int64_t n) { progress.Uploaded(n, total); });
         if (!keys_sent || !model.file) return keys_sent;
         return SendModelChunks<v1::RegisterModelRequest>(*stream, *model.file, [&](int64_t n) {
           progress.Uploaded(keys.info.npy_bytes() + n, total);

@@ -5,7 +5,7 @@
 //
 //   INFIP_ASSIGN_OR_RETURN(KeySetForUpload keys, LoadKeySetForUpload(flags->keys));
 //   *header.mutable_key_set() = keys.info;
-//   SendBytes(keys.upload.npy, sink);
+//   SendKeySetChunks<v1::RegisterModelRequest>(*stream, keys, sent);
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/key_flags.h"
+#include "client/upload.h"
 #include "infip/audit/key_upload.h"
 #include "infip/v1/infip.pb.h"
 
@@ -28,5 +29,20 @@ struct KeySetForUpload {
 
 // NOT_FOUND / INVALID_ARGUMENT from the key set's loader, naming the path.
 [[nodiscard]] absl::StatusOr<KeySetForUpload> LoadKeySetForUpload(const KeyFlags& flags);
+
+// Sends the .npy bytes as `Request`s with key_set_chunk set (RegisterModel,
+// RegisterFingerprints) on `stream`; as SendBytes.
+template <typename Request, typename Stream>
+[[nodiscard]] bool SendKeySetChunks(Stream& stream, const KeySetForUpload& keys,
+                                    const SentFn& sent) {
+  Request chunk;
+  return SendBytes(
+      keys.upload.npy,
+      [&](std::string_view bytes) {
+        chunk.set_key_set_chunk(bytes.data(), bytes.size());
+        return stream.Write(chunk);
+      },
+      sent);
+}
 
 }  // namespace infip::cli

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "client/json_writer.h"
+#include "infip/verdict/statement.h"
 
 namespace infip::cli {
 
@@ -14,7 +15,8 @@ namespace v1 = ::infip::v1;
 std::string FormatTimestamp(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
   const absl::Time t = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
-  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+  // The form the signed statements use, so that the two can be compared as text.
+  return verdict::FormatStatementTime(t);
 }
 
 std::string LambdaScalingText(v1::LambdaScaling scaling) {

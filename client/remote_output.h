@@ -13,7 +13,8 @@
 
 namespace infip::cli {
 
-// RFC 3339 in UTC, e.g. "2024-05-01T12:00:00Z"; "-" for an unset time.
+// RFC 3339 in UTC as signed statements write it (verdict/statement.h), e.g.
+// "2026-11-26T02:10:20.59051Z"; "-" for an unset time.
 [[nodiscard]] std::string FormatTimestamp(const google::protobuf::Timestamp& time);
 // "resolution", "literal", or "server default" for an unspecified scaling.
 [[nodiscard]] std::string LambdaScalingText(infip::v1::LambdaScaling scaling);
