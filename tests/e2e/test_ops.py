@@ -16,6 +16,9 @@ import harness
 from harness import pb
 
 Code = grpc.StatusCode
+# A registration long enough to hold the only worker while the test acts (about a second on
+# two busy CPU cores in batches of 4; the test's own requests take milliseconds).
+LONG_KEYS = 2048
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -131,16 +134,16 @@ class OpsTest(harness.ServerTestCase):
 
 class QueueTest(harness.ServerTestCase):
     """One worker and no room to wait: while a long extraction holds the worker, another
-    request is refused at once with RESOURCE_EXHAUSTED. The long one is a registration of 4096
-    keys in batches of 4 (about a thousand steps), and the second request is sent only once
-    the first reports that extraction is under way."""
+    request is refused at once with RESOURCE_EXHAUSTED. The long one is a registration of
+    LONG_KEYS keys in batches of 4 (hundreds of steps), and the second request is sent only
+    once the first reports that extraction is under way."""
     SERVER_ARGS = {"extra_flags": ["--workers", "1", "--queue-depth", "0", "--batch-size", "4"]}
 
     def test_full_queue(self):
         model = harness.read(harness.model_path("vgg_like.pt"))
         small = harness.npy_bytes(harness.fashion_keys(2))
         running = Follow(self.server.stub.RegisterModel(harness.register_stream(
-            "owner", "long", harness.npy_bytes(harness.fashion_keys(4096)), model),
+            "owner", "long", harness.npy_bytes(harness.fashion_keys(LONG_KEYS)), model),
             timeout=harness.CALL_TIMEOUT), "registration")
         self.assertTrue(running.extracting.wait(harness.CALL_TIMEOUT))
         self.assertFalse(running.done.is_set(), f"the long registration is still running: "
@@ -167,7 +170,7 @@ class DrainTest(harness.ServerTestCase):
     def test_sigterm_drains(self):
         model = harness.read(harness.model_path("vgg_like.pt"))
         running = Follow(self.server.stub.RegisterModel(harness.register_stream(
-            "owner", "long", harness.npy_bytes(harness.fashion_keys(4096)), model),
+            "owner", "long", harness.npy_bytes(harness.fashion_keys(LONG_KEYS)), model),
             timeout=harness.CALL_TIMEOUT), "registration")
         self.assertTrue(running.extracting.wait(harness.CALL_TIMEOUT), running.outcome)
         waiting = Follow(self.server.stub.RegisterModel(harness.register_stream(
