@@ -1,7 +1,5 @@
 #include "server/device.h"
 
-#include <dlfcn.h>
-
 #include <exception>
 
 #include <torch/cuda.h>
@@ -11,38 +9,16 @@
 #include "absl/strings/str_cat.h"
 #include "infip/common/status_macros.h"
 #include "server/config_values.h"
+#include "server/gpu_name.h"
 
 namespace infip::server {
 namespace {
-
-// The GPU's marketing name through the CUDA driver API, loaded at run time: LibTorch's C++
-// API has no portable call for it, and infip must build against CPU-only LibTorch too. The
-// driver honours CUDA_VISIBLE_DEVICES exactly as LibTorch does, so ordinal N is the same GPU.
-std::string GpuName(int ordinal) {
-  void* lib = ::dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) return "";
-  using InitFn = int (*)(unsigned int);
-  using DeviceGetFn = int (*)(int*, int);
-  using NameFn = int (*)(char*, int, int);
-  auto init = reinterpret_cast<InitFn>(::dlsym(lib, "cuInit"));
-  auto device_get = reinterpret_cast<DeviceGetFn>(::dlsym(lib, "cuDeviceGet"));
-  auto get_name = reinterpret_cast<NameFn>(::dlsym(lib, "cuDeviceGetName"));
-  std::string name;
-  int device = 0;
-  char buffer[256] = {};
-  if (init != nullptr && device_get != nullptr && get_name != nullptr && init(0) == 0 &&
-      device_get(&device, ordinal) == 0 && get_name(buffer, sizeof(buffer) - 1, device) == 0) {
-    name = buffer;
-  }
-  // The library stays loaded: LibTorch has it open as well, and unloading buys nothing.
-  return name;
-}
 
 DeviceChoice Cuda(int index) {
   DeviceChoice d;
   d.name = absl::StrCat("cuda:", index);
   d.is_cuda = true;
-  const std::string gpu = GpuName(index);
+  const std::string gpu = CudaDeviceName(index);
   d.description = gpu.empty() ? d.name : absl::StrCat(d.name, " (", gpu, ")");
   return d;
 }
