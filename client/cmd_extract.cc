@@ -33,12 +33,12 @@ absl::Status RunExtract(const ExtractFlags& flags) {
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("extract");
   INFIP_ASSIGN_OR_RETURN(
-      Extraction extraction,
-      RunExtraction(flags.keys, [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
+      audit::Extraction extraction,
+      RunExtraction(flags.keys, image_options, !flags.no_key_preview,
+                    [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
   bar.Finish();
 
-  INFIP_ASSIGN_OR_RETURN(fingerprint::FingerprintSet set,
-                         MakeFingerprintSet(extraction, image_options, !flags.no_key_preview));
+  const fingerprint::FingerprintSet& set = extraction.set;
   INFIP_RETURN_IF_ERROR(fingerprint::WriteFingerprintSetFile(set, flags.out));
 
   const std::chrono::duration<double> total = std::chrono::steady_clock::now() - start;

@@ -22,16 +22,18 @@ struct RelevanceFlags {
 
 absl::Status RunRelevance(const RelevanceFlags& flags) {
   ProgressBar bar("relevance");
+  // Relevance only: the fingerprint images made alongside are not written.
   INFIP_ASSIGN_OR_RETURN(
-      Extraction extraction,
-      RunExtraction(flags.keys, [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
+      audit::Extraction extraction,
+      RunExtraction(flags.keys, fingerprint::ImageOptions{}, /*with_key_preview=*/false,
+                    [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
   bar.Finish();
 
   const torch::Tensor& relevance = extraction.explanation.relevance;
   INFIP_RETURN_IF_ERROR(io::WriteNpy(flags.out, relevance.to(torch::kFloat32).contiguous()));
   std::cout << absl::StrFormat("wrote relevance %dx%dx%dx%d (composite %s) -> %s",
                                relevance.size(0), relevance.size(1), relevance.size(2),
-                               relevance.size(3), extraction.composite.name(), flags.out)
+                               relevance.size(3), extraction.set.metadata.composite, flags.out)
             << std::endl;
   return absl::OkStatus();
 }

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/commands.h"
-#include "client/evidence_grid.h"
+#include "infip/audit/evidence_grid.h"
 #include "infip/common/status_macros.h"
 #include "infip/common/torch_status.h"
 #include "infip/fingerprint/file_format.h"
@@ -82,10 +82,10 @@ absl::Status RunRender(const RenderFlags& flags) {
   if (suspect) columns.push_back("suspect");
   if (ssim) columns.push_back("SSIM map");
 
-  GridLayout layout;
+  audit::GridLayout layout;
   layout.cell_height = original.images.size(1);
   layout.cell_width = original.images.size(2);
-  layout.scale = LegibleScale(layout.cell_height, layout.cell_width);
+  layout.scale = audit::LegibleScale(layout.cell_height, layout.cell_width);
   const int64_t n = original.size();
   int sheets = 0;
   for (int64_t first = 0; first < n; first += kKeysPerSheet, ++sheets) {
@@ -100,7 +100,7 @@ absl::Status RunRender(const RenderFlags& flags) {
     }
     INFIP_ASSIGN_OR_RETURN(torch::Tensor sheet,
                            CatchTorch(
-                               "evidence sheet", [&] { return EvidenceSheet(rows, layout); },
+                               "evidence sheet", [&] { return audit::EvidenceSheet(rows, layout); },
                                absl::StatusCode::kInternal));
     INFIP_RETURN_IF_ERROR(
         io::WritePng(absl::StrFormat("%s/grid_%04d-%04d.png", flags.out, first, last), sheet));
