@@ -8,7 +8,7 @@ The paths come from the environment, which tests/e2e/CMakeLists.txt sets for cte
 
   INFIP_E2E_SERVER  the infip-server binary       INFIP_E2E_CLI    the infip binary
   INFIP_E2E_STUBS   the generated Python stubs    INFIP_TESTDATA   the generated test models
-  INFIP_E2E_WORK    a scratch directory for this test file (emptied per server)
+  INFIP_E2E_WORK    where each run makes its own directory (run_dir())
 
 A test file uses it like this:
 
@@ -26,12 +26,14 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -68,8 +70,32 @@ START_TIMEOUT = 120
 STOP_TIMEOUT = 60
 
 
+_run_dir = None
+
+
+def run_dir():
+    """This process's own directory under INFIP_E2E_WORK. Two runs of one test file at once
+    (two people's ctest in one build tree) never share files; the directory is removed when
+    every test passed and kept, with its server logs, when one did not (main())."""
+    global _run_dir
+    if _run_dir is None:
+        os.makedirs(WORK, exist_ok=True)
+        _run_dir = tempfile.mkdtemp(prefix="run-", dir=WORK)
+    return _run_dir
+
+
 def model_path(name):
-    return os.path.join(TESTDATA, name)
+    """A test model, copied on first use from the shared testdata directory into this run's
+    directory: the fixture that makes the models may run again for someone else's ctest while
+    this file runs, and a model must have the same bytes when it is uploaded and when its
+    digest is checked. The copy is written aside and renamed, so it is whole or absent."""
+    models = os.path.join(run_dir(), "models")
+    path = os.path.join(models, name)
+    if not os.path.exists(path):
+        os.makedirs(models, exist_ok=True)
+        shutil.copyfile(os.path.join(TESTDATA, name), path + ".part")
+        os.replace(path + ".part", path)
+    return path
 
 
 def read(path):
@@ -428,20 +454,18 @@ class Server:
     """
 
     def __init__(self, name, max_upload_bytes=None, extra_flags=()):
-        self.dir = os.path.join(WORK, name)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = os.path.join(run_dir(), name)
         self.data_dir = os.path.join(self.dir, "data")
         self.tmp_dir = os.path.join(self.dir, "tmp")
         self.models_dir = os.path.join(self.dir, "models")
         for d in (self.data_dir, self.tmp_dir, self.models_dir):
             os.makedirs(d)
-        self.port = free_port()
-        self.metrics_port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
         self.max_upload_bytes = max_upload_bytes
+        # Port 0: the kernel picks free ports and the server's start line names them
+        # (docs/server.md), so concurrent runs never race for a port.
         self.argv = [SERVER_BIN,
-                     "--listen", self.address,
-                     "--metrics-listen", f"127.0.0.1:{self.metrics_port}",
+                     "--listen", "127.0.0.1:0",
+                     "--metrics-listen", "127.0.0.1:0",
                      "--data-dir", self.data_dir,
                      "--allowed-root", self.models_dir]
         if max_upload_bytes is not None:
@@ -457,18 +481,41 @@ class Server:
         except OSError:
             self._log.close()
             raise
+        give_up = time.monotonic() + START_TIMEOUT
+        self.port, self.metrics_port = self._wait_ports(give_up)
+        self.address = f"127.0.0.1:{self.port}"
         self.channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
         self.stub = pb_grpc.FingerprintingStub(self.channel)
-        self._wait_serving()
+        self._wait_serving(give_up)
 
-    def _wait_serving(self):
-        give_up = time.monotonic() + START_TIMEOUT
+    GRPC_PORT_LINE = re.compile(rb"serving infip\.v1\.Fingerprinting on \S+ \(port (\d+)\)")
+    METRICS_PORT_LINE = re.compile(rb"metrics on \S+ \(port (\d+)\)")
+
+    def _check_alive(self):
+        if self.proc.poll() is not None:
+            self._log.close()
+            raise AssertionError(f"infip-server exited with {self.proc.returncode} while "
+                                 f"starting\n{self.log_tail()}")
+
+    def _wait_ports(self, give_up):
+        """The ports the server bound, from its start lines."""
+        while time.monotonic() < give_up:
+            self._check_alive()
+            with open(self.log_path, "rb") as f:
+                text = f.read()
+            grpc_port = self.GRPC_PORT_LINE.search(text)
+            metrics_port = self.METRICS_PORT_LINE.search(text)
+            if grpc_port and metrics_port:
+                return int(grpc_port.group(1)), int(metrics_port.group(1))
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"infip-server did not log its ports within {START_TIMEOUT} s\n"
+                             f"{self.log_tail()}")
+
+    def _wait_serving(self, give_up):
         last = None
         while time.monotonic() < give_up:
-            if self.proc.poll() is not None:
-                self._log.close()
-                raise AssertionError(f"infip-server exited with {self.proc.returncode} while "
-                                     f"starting\n{self.log_tail()}")
+            self._check_alive()
             try:
                 status = health_status(self.channel, timeout=2)
                 if status == HEALTH_SERVING:
@@ -539,8 +586,7 @@ class ServerTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.work = os.path.join(WORK, cls.__name__ + ".work")
-        shutil.rmtree(cls.work, ignore_errors=True)
+        cls.work = os.path.join(run_dir(), cls.__name__ + ".work")
         os.makedirs(cls.work)
         cls.server = Server(cls.__name__, **cls.SERVER_ARGS)
         # Runs even when a subclass's setUpClass fails after this point (then tearDownClass
@@ -616,4 +662,11 @@ class Gate:
 
 
 def main():
-    unittest.main(verbosity=2)
+    program = unittest.main(verbosity=2, exit=False)
+    passed = program.result.wasSuccessful()
+    if _run_dir is not None:
+        if passed:
+            shutil.rmtree(_run_dir, ignore_errors=True)
+        else:
+            print(f"the files of this run (server logs, data dirs) are kept in {_run_dir}")
+    sys.exit(0 if passed else 1)

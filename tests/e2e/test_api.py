@@ -9,6 +9,8 @@ compute the same function as vgg_like_nobias.pt (channels permuted; a layer x3 a
 x1/3), and vgg_like_traced.pt is vgg_like.pt traced instead of scripted: copies, ASSIM about
 1. vgg_like_other.pt is vgg_like with other random weights: an unrelated model.
 """
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -98,12 +100,23 @@ class ApiTest(VerdictChecks, harness.ServerTestCase):
         self.assertIn(self.nobias.id, proc.stdout)
 
     def test_register_progress(self):
+        upload = len(harness.npy_bytes(self.keys)) + \
+            len(harness.read(harness.model_path("vgg_like_nobias.pt")))
+        stages = []
         for p in self.nobias_progress:
             self.assertNotEqual(p.stage, pb.STAGE_UNSPECIFIED)
             if p.total > 0:
                 self.assertLessEqual(p.done, p.total, str(p))
             if p.stage == pb.STAGE_EXTRACTING:
                 self.assertEqual(p.total, N_KEYS, "extraction counts keys")
+            if p.stage == pb.STAGE_RECEIVING:
+                self.assertEqual(p.total, upload, "receiving counts the bytes uploaded")
+            stages.append(p.stage)
+        self.assertEqual(stages, sorted(stages), "stages in the order work is done")
+        for stage in (pb.STAGE_RECEIVING, pb.STAGE_EXTRACTING, pb.STAGE_SIGNING):
+            self.assertIn(stage, stages, pb.Stage.Name(stage))
+        done = [p for p in self.nobias_progress if p.stage == pb.STAGE_EXTRACTING]
+        self.assertEqual(done[-1].done, N_KEYS, "extraction ends with every key explained")
 
     def test_get_registration(self):
         for r in self.all_registrations:
@@ -150,6 +163,23 @@ class ApiTest(VerdictChecks, harness.ServerTestCase):
         self.assertTrue(v.pirated)
         self.assertTrue(progress, "Verify reports progress before its verdict")
         self.cli_verdict_verify(v.envelope, "permuted")
+
+    def test_tampered_verdict_is_refused(self):
+        """The signature binds the numbers: a verdict edited after signing fails both openssl
+        and `infip verdict verify` (exit 3)."""
+        _, v = self.verify(self.vgg.id, "vgg_like_other.pt")
+        envelope = json.loads(v.envelope)
+        statement = json.loads(base64.b64decode(envelope["payload"]))
+        statement["predicate"]["assim"] = 0.99
+        statement["predicate"]["pirated"] = statement["predicate"]["assim"] >= v.threshold
+        envelope["payload"] = base64.b64encode(json.dumps(
+            statement, sort_keys=True, separators=(",", ":")).encode()).decode()
+        forged = json.dumps(envelope, sort_keys=True, separators=(",", ":"))
+        with self.assertRaises(AssertionError):
+            harness.openssl_verify(forged, self.server.info().public_key_pem,
+                                   os.path.join(self.work, "forged"))
+        proc = self.cli_verdict_verify(forged, "forged", expect=3)
+        self.assertIn("signature", proc.stderr.lower())
 
     def test_verify_rescaled_copy(self):
         _, v = self.verify(self.nobias.id, "vgg_like_rescaled.pt")

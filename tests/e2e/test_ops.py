@@ -125,7 +125,8 @@ class OpsTest(harness.ServerTestCase):
         self.assertEqual(delta("infip_extraction_images_total"), 3 + 3)
         self.assertEqual(delta("infip_extraction_duration_seconds_count"), 2)
         self.assertEqual(total(after, "infip_registrations"), 1)
-        self.assertEqual(total(after, "infip_workers"), 1, "auto: one worker on the CPU")
+        self.assertEqual(total(after, "infip_workers"), 1 if info.device == "cpu" else 2,
+                         "auto: one worker on the CPU, two on a GPU")
         self.assertEqual(total(after, "infip_queue_depth"), 0)
         self.assertEqual(total(after, "infip_workers_busy"), 0)
         self.assertEqual(total(after, "infip_build_info", version=info.version,
