@@ -103,6 +103,22 @@ TEST(ChooseSetting, ChoosesOnTheTuningSplitAndMeasuresOnTheReportSplit) {
   EXPECT_DOUBLE_EQ(e.tuning.report.fpr_at_threshold, 0.0);
 }
 
+TEST(ChooseSetting, LeavesOutCompositesWhoseFingerprintsAreMostlyBlank) {
+  Evaluation e = TwoByTwo();
+  // "b" separates on the tuning split, but its originals' fingerprints there are blank.
+  for (const std::string c : {"a", "b"}) {
+    Score same = Make("orig", Role::kOriginal, "same-model", c, 1, "tuning", 1.0);
+    same.blank_fraction = c == "b" ? 0.75 : 0.0;
+    e.headline.push_back(same);
+  }
+  SummarizeSeparation(e);
+  ChooseSetting(e);
+  EXPECT_EQ(e.tuning.excluded, std::vector<std::string>{"b"});
+  EXPECT_EQ(e.tuning.candidates.size(), 2u);
+  EXPECT_EQ(e.tuning.chosen.composite, "a");  // all of "a" tie at AUC 0.5: the first
+  EXPECT_EQ(e.tuning.chosen.lambda, 1.0);
+}
+
 TEST(ChooseSetting, TiesGoToTheFirstCandidateInTheGivenOrder) {
   Evaluation e;
   e.options.composites = {"b", "a"};

@@ -113,6 +113,9 @@ struct TuningCandidate {
 
 struct Tuning {
   std::string criterion;
+  // Composites left out because at least half of the originals' fingerprints are blank on the
+  // tuning split at the headline lambda: a blank fingerprint matches every other blank one.
+  std::vector<std::string> excluded;
   std::vector<TuningCandidate> candidates;
   TuningCandidate chosen;
   // The widest-gap threshold with no false positive on the tuning split: halfway between the

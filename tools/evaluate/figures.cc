@@ -42,7 +42,8 @@ void DashedVertical(cv::Mat& img, int x, int y0, int y1, const cv::Scalar& color
 absl::Status Save(const cv::Mat& img, const std::string& path) {
   bool ok = false;
   try {
-    ok = cv::imwrite(path, img);
+    // The strongest compression: the figures are committed with the report.
+    ok = cv::imwrite(path, img, {cv::IMWRITE_PNG_COMPRESSION, 9});
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("writing ", path, ": ", e.what()));
   }

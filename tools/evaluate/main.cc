@@ -73,7 +73,7 @@ absl::Status Run(const Flags& flags, EvaluationOptions options) {
     std::cerr << "figures: " << figures.size() << " PNG files in " << flags.figures << std::endl;
   }
   if (!flags.report.empty()) {
-    INFIP_RETURN_IF_ERROR(WriteReport(e, zoo, figures, flags.report));
+    INFIP_RETURN_IF_ERROR(WriteReport(e, zoo, figures, flags.out, flags.report));
     std::cerr << "report: " << flags.report << std::endl;
   }
   std::cerr << absl::StrFormat("done in %.1f s (feature cache: %d hits, %d extracted)", e.seconds,

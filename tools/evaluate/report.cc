@@ -48,7 +48,7 @@ std::string Setup(const ReportContext& ctx) {
   absl::StrAppend(
       &out, "- Zoo (tools/zoo, Fashion-MNIST padded to 32 x 32): ", absl::StrJoin(counts, ", "),
       " entries; first-stage width ", setting("width"), ", ", setting("epochs"),
-      " training epochs on ", setting("train_size"), " images, ", setting("seeds"),
+      " training epoch(s) on ", setting("train_size"), " images, ", setting("seeds"),
       " independent seed(s) per architecture. Manifest: `", e.manifest_path, "`.\n");
   absl::StrAppend(
       &out, "- Keys: ", e.pool, " images of the zoo's key pool (Fashion-MNIST test images "
@@ -74,7 +74,7 @@ std::string Setup(const ReportContext& ctx) {
   return out;
 }
 
-std::string RunSection(const Evaluation& e) {
+std::string RunSection(const Evaluation& e, const std::string& results_json) {
   std::map<std::string, std::pair<int, double>> by_composite;  // extracted count, seconds
   int cached = 0;
   for (const ExtractionRecord& x : e.extractions) {
@@ -87,15 +87,16 @@ std::string RunSection(const Evaluation& e) {
     s += x.seconds;
   }
   std::string out = "## Regenerating this page\n\n";
-  out +=
+  out += absl::StrCat(
       "```bash\n"
-      "scripts/evaluate.sh           # full zoo (about an hour on 2 CPU cores), then this page\n"
-      "scripts/evaluate.sh --smoke   # the tiny CI zoo (a few minutes)\n"
+      "scripts/evaluate.sh           # the full zoo, then this page (about 35 min on a quiet\n"
+      "                              # 2-core CPU, estimated from measured training rates)\n"
+      "scripts/evaluate.sh --smoke   # the tiny CI zoo (about a minute)\n"
       "```\n\n"
       "The script builds (or finds cached) the zoo with `tools/zoo/zoo.py`, then runs "
-      "`infip-evaluate`, which writes the JSON with every result, this page and "
-      "`docs/figures/`. Trained models and extracted features are cached outside the "
-      "repository, so a second run costs only the comparisons. See `tools/zoo/README.md`.\n\n";
+      "`infip-evaluate`, which writes the JSON with every result (this run: `", results_json,
+      "`), this page and `docs/figures/`. Trained models and extracted features are cached outside the "
+      "repository, so a second run costs only the comparisons. See `tools/zoo/README.md`.\n\n");
   absl::StrAppend(&out, "This run: ", absl::StrFormat("%.1f", e.seconds), " s in all; ", cached,
                   " feature sets read from the cache");
   for (const auto& [composite, ns] : by_composite) {
@@ -136,7 +137,8 @@ std::string FiguresSection(const ReportContext& ctx, const std::vector<FigureFil
 }
 
 std::string ReportMarkdown(const Evaluation& e, const ZooManifest& zoo,
-                           const std::vector<FigureFile>& figures, const std::string& report_dir) {
+                           const std::vector<FigureFile>& figures, const std::string& results_json,
+                           const std::string& report_dir) {
   const ReportContext ctx(e, zoo);
   std::string out = absl::StrCat(
       "# infip on real data: pirated copies, independent models, and the paper's tables\n\n",
@@ -153,16 +155,16 @@ std::string ReportMarkdown(const Evaluation& e, const ZooManifest& zoo,
   out += SweepTables(ctx);
   out += TuningSection(ctx);
   out += FiguresSection(ctx, figures, report_dir);
-  out += RunSection(e);
+  out += RunSection(e, results_json);
   return out;
 }
 
 absl::Status WriteReport(const Evaluation& e, const ZooManifest& zoo,
-                         const std::vector<FigureFile>& figures, const std::string& path) {
-  std::error_code ec;
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  return io::WriteFileAtomically(path, ReportMarkdown(e, zoo, figures, dir));
+                         const std::vector<FigureFile>& figures, const std::string& results_json,
+                         const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = std::filesystem::current_path();
+  return io::WriteFileAtomically(path, ReportMarkdown(e, zoo, figures, results_json, dir.string()));
 }
 
 }  // namespace infip::evaluate

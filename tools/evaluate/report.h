@@ -4,7 +4,7 @@
 // sentence of judgement is derived from the numbers in the same document, so a rerun on
 // another zoo rewrites the conclusions with the figures. A smoke run says so at the top.
 //
-//   INFIP_RETURN_IF_ERROR(WriteReport(evaluation, zoo, figures, "docs/results.md"));
+//   INFIP_RETURN_IF_ERROR(WriteReport(evaluation, zoo, figures, "results.json", "docs/results.md"));
 #pragma once
 
 #include <string>
@@ -17,14 +17,16 @@
 
 namespace infip::evaluate {
 
-// The report's Markdown. Figure links are relative to `report_dir`.
+// The report's Markdown. Figure links are relative to `report_dir`; `results_json` is where
+// the JSON with every result was written (named in the report).
 [[nodiscard]] std::string ReportMarkdown(const Evaluation& e, const ZooManifest& zoo,
                                          const std::vector<FigureFile>& figures,
+                                         const std::string& results_json,
                                          const std::string& report_dir);
 
 // Written whole or not at all; the directory must exist.
 [[nodiscard]] absl::Status WriteReport(const Evaluation& e, const ZooManifest& zoo,
                                        const std::vector<FigureFile>& figures,
-                                       const std::string& path);
+                                       const std::string& results_json, const std::string& path);
 
 }  // namespace infip::evaluate

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "tools/evaluate/markdown.h"
 #include "tools/evaluate/paper_figures.h"
 #include "tools/evaluate/report_sections.h"
@@ -221,6 +222,12 @@ std::string TuningSection(const ReportContext& ctx) {
       ") of the pool; no figure elsewhere in this report uses those keys. The models are the "
       "same in both splits, so this holds the choice out on keys, not on models: treat it as a "
       "proposal to confirm on models infip has never seen.\n\n");
+  if (!t.excluded.empty()) {
+    absl::StrAppend(&out, "Left out for blank fingerprints: ",
+                    absl::StrJoin(t.excluded, ", ",
+                                  [](std::string* o, const std::string& c) { o->append(Code(c)); }),
+                    ".\n\n");
+  }
   if (t.candidates.empty()) return out + "(no candidates)\n\n";
   // One row per composite and scaling, one column per lambda; cell = AUC / margin there.
   std::vector<std::string> header = {"composite", "scaling"};

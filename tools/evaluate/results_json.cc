@@ -128,6 +128,7 @@ Json ResultsJson(const Evaluation& e) {
   Json candidates = Json::array();
   for (const TuningCandidate& c : e.tuning.candidates) candidates.push_back(CandidateJson(c));
   j["tuning"] = {{"criterion", e.tuning.criterion},
+                 {"excluded_composites", e.tuning.excluded},
                  {"candidates", std::move(candidates)},
                  {"chosen", e.tuning.candidates.empty() ? Json(nullptr)
                                                         : CandidateJson(e.tuning.chosen)},

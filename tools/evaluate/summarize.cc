@@ -94,7 +94,8 @@ void ChooseSetting(Evaluation& e) {
   t.criterion =
       "on the tuning split only (all pirated vs all independent models, N keys): the highest "
       "ROC AUC, then the widest margin, then the first in the order composites and lambdas "
-      "were given; the threshold is the widest-gap one with no false positive there";
+      "were given, among composites whose originals' fingerprints are not mostly blank; the "
+      "threshold is the widest-gap one with no false positive there";
   bool have = false;
   std::vector<Scored> chosen_tuning;
   const auto better = [](const Separation& a, const Separation& b) {
@@ -103,6 +104,19 @@ void ChooseSetting(Evaluation& e) {
     return a.margin > b.margin || (std::isnan(b.margin) && !std::isnan(a.margin));
   };
   for (const std::string& composite : e.options.composites) {
+    double blank = 0.0;
+    int originals = 0;
+    for (const Score& s : e.headline) {
+      if (s.composite == composite && s.split == "tuning" && s.role == Role::kOriginal &&
+          std::isfinite(s.blank_fraction)) {
+        blank += s.blank_fraction;
+        ++originals;
+      }
+    }
+    if (originals > 0 && blank / originals >= 0.5) {
+      t.excluded.push_back(composite);
+      continue;
+    }
     for (double lambda : e.options.lambdas) {
       for (fingerprint::LambdaScaling scaling : SweptScalings()) {
         auto it = groups.find(GroupKey{composite, lambda, static_cast<int>(scaling), "tuning", n});
