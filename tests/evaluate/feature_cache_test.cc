@@ -1,10 +1,10 @@
 // The feature cache on real test models: what it stores, when it hits, and what invalidates it.
 #include "tools/evaluate/feature_cache.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "infip/io/key_set.h"
 #include "scratch_dir.h"
@@ -52,7 +52,7 @@ TEST_F(FeatureCacheTest, SecondRequestReadsWhatTheFirstExtracted) {
   EXPECT_EQ(first->intrinsic.sizes(), (std::vector<int64_t>{6, 32, 32}));
   EXPECT_EQ(first->intrinsic.scalar_type(), torch::kFloat32);
   EXPECT_GE(first->intrinsic.min().item<float>(), 0.0f);  // Inf is clamped at 0
-  EXPECT_EQ(CountFiles(cache->dir()), 2);                  // features and predictions
+  EXPECT_EQ(CountFiles(cache->dir()), 2);                 // features and predictions
 
   auto second = cache->Get(ModelPath("vgg_like.pt"), "dtd");
   ASSERT_TRUE(second.ok()) << second.status();
@@ -143,8 +143,7 @@ TEST_F(FeatureCacheTest, ErrorsNameTheirCause) {
 
   auto unsupported = cache->Get(ModelPath("unsupported_op.pt"), "dtd");
   ASSERT_FALSE(unsupported.ok());
-  EXPECT_EQ(unsupported.status().code(), absl::StatusCode::kUnimplemented)
-      << unsupported.status();
+  EXPECT_EQ(unsupported.status().code(), absl::StatusCode::kUnimplemented) << unsupported.status();
   EXPECT_NE(unsupported.status().message().find("unsupported_op.pt"), std::string::npos);
 
   auto composite = cache->Get(ModelPath("vgg_like.pt"), "no-such-rule");

@@ -1,17 +1,17 @@
 // The evaluation end to end, as CI runs it: the smoke zoo (tools/zoo/zoo.py --smoke, built into
 // the build tree and cached there by the zoo's own hashing), then the infip-evaluate binary on
 // it with few keys. Checks the pipeline and the invariants of its output, not the figures.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <set>
+#include <sstream>
 
 #include "scratch_dir.h"
 #include "test_env.h"
@@ -55,7 +55,7 @@ std::string Evaluate() { return infip::testing::EnvOr("INFIP_EVALUATE", INFIP_EV
 std::string SmokeZoo() {
   const std::string dir = infip::testing::EnvOr("INFIP_ZOO_SMOKE", INFIP_ZOO_SMOKE_DIR);
   const Ran zoo = RunCommand(infip::testing::SystemPython() + " " + infip::testing::SourceDir() +
-                      "/tools/zoo/zoo.py --smoke --cache " + dir);
+                             "/tools/zoo/zoo.py --smoke --cache " + dir);
   EXPECT_EQ(zoo.exit_code, 0) << zoo.output;
   return dir + "/manifest.json";
 }
@@ -64,8 +64,8 @@ bool Finite(const json& v) { return v.is_number() && std::isfinite(v.get<double>
 
 // Every separation-style object: rates in [0, 1], AUC in [0, 1], or null when undefined.
 void ExpectRates(const json& s, const std::string& what) {
-  for (const char* key : {"auc", "tpr_at_fpr", "fpr_at_fpr", "tpr_at_threshold",
-                          "fpr_at_threshold"}) {
+  for (const char* key :
+       {"auc", "tpr_at_fpr", "fpr_at_fpr", "tpr_at_threshold", "fpr_at_threshold"}) {
     const json& v = s.at(key);
     if (v.is_null()) continue;
     EXPECT_GE(v.get<double>(), 0.0) << what << " " << key;
@@ -188,9 +188,9 @@ TEST(EvaluatePipeline, SmokeZooEndToEnd) {
   const std::string report = ReadText(work / "results.md");
   EXPECT_NE(report.find("SMOKE FIGURES"), std::string::npos);
   EXPECT_NE(report.find("full run's figures are pending"), std::string::npos);
-  for (const char* section : {"## What the numbers say", "### Table I", "### Table IV",
-                              "### Table V", "### Table VI", "### Table VII", "## Table II",
-                              "## Table III", "## A setting chosen on held-out keys"}) {
+  for (const char* section :
+       {"## What the numbers say", "### Table I", "### Table IV", "### Table V", "### Table VI",
+        "### Table VII", "## Table II", "## Table III", "## A setting chosen on held-out keys"}) {
     EXPECT_NE(report.find(section), std::string::npos) << section;
   }
   int pngs = 0;
@@ -234,7 +234,7 @@ class EvaluateBadInput : public ::testing::Test {
   }
   Ran Evaluate(const std::string& flags) {
     return RunCommand(infip::evaluate::Evaluate() + " --manifest " + work_ / "manifest.json" +
-               " --out " + work_ / "out.json " + flags);
+                      " --out " + work_ / "out.json " + flags);
   }
   ScratchDir work_;
 };
@@ -264,7 +264,8 @@ TEST_F(EvaluateBadInput, ManifestThatIsNotOne) {
 TEST_F(EvaluateBadInput, UsageErrors) {
   EXPECT_EQ(Evaluate("--keys 0").exit_code, 2);
   EXPECT_EQ(Evaluate("--lambda-scaling sideways").exit_code, 2);
-  EXPECT_EQ(RunCommand(infip::evaluate::Evaluate() + " --out x.json").exit_code, 2);  // no --manifest
+  EXPECT_EQ(RunCommand(infip::evaluate::Evaluate() + " --out x.json").exit_code,
+            2);  // no --manifest
 }
 
 TEST_F(EvaluateBadInput, AModelThatIsNotOneNamesItsFile) {

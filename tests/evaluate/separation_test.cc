@@ -1,10 +1,10 @@
 // Separation figures against values worked out by hand from their definitions.
 #include "tools/evaluate/separation.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace infip::evaluate {
 namespace {

@@ -1,9 +1,9 @@
 // The separation summary and the choice made on the tuning split, on hand-made scores.
 #include "tools/evaluate/summarize.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace infip::evaluate {
 namespace {
@@ -49,13 +49,12 @@ TEST(PositiveIn, SubsetsLeaveOutDistilledAndRandomModels) {
 }
 
 TEST(ZeroFalsePositiveThreshold, HalfwayAboveTheHighestNegative) {
-  EXPECT_DOUBLE_EQ(ZeroFalsePositiveThreshold({{"a", 0.9, true}, {"b", 0.95, true},
-                                               {"c", 0.5, false}, {"d", 0.7, false}}),
+  EXPECT_DOUBLE_EQ(ZeroFalsePositiveThreshold(
+                       {{"a", 0.9, true}, {"b", 0.95, true}, {"c", 0.5, false}, {"d", 0.7, false}}),
                    0.8);
   // Overlap: the next positive above the highest negative still defines the gap.
-  EXPECT_DOUBLE_EQ(ZeroFalsePositiveThreshold({{"a", 0.6, true}, {"b", 0.8, true},
-                                               {"c", 0.7, false}}),
-                   0.75);
+  EXPECT_DOUBLE_EQ(
+      ZeroFalsePositiveThreshold({{"a", 0.6, true}, {"b", 0.8, true}, {"c", 0.7, false}}), 0.75);
   EXPECT_TRUE(std::isnan(ZeroFalsePositiveThreshold({{"a", 0.5, true}, {"c", 0.7, false}})));
   EXPECT_TRUE(std::isnan(ZeroFalsePositiveThreshold({{"a", 0.5, true}})));
 }
@@ -141,8 +140,8 @@ TEST(SummarizeSeparation, AScoreInSeveralListsCountsOnce) {
   // The headline repeats the lambda sweep's point at ("a", 1, report).
   e.headline.push_back(Make("pirate", Role::kPirated, "prune", "a", 1, "report", 0.95));
   SummarizeSeparation(e);
-  const SeparationRecord* r = FindSeparation(e, "a", 1, LambdaScaling::kResolution, "report", 8,
-                                             Subset::kAll);
+  const SeparationRecord* r =
+      FindSeparation(e, "a", 1, LambdaScaling::kResolution, "report", 8, Subset::kAll);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->stats.positives, 2);
   EXPECT_EQ(r->stats.negatives, 1);

@@ -1,12 +1,11 @@
 // Reading the zoo's manifest: what a valid one yields, and the precise error of each defect.
 #include "tools/evaluate/zoo_manifest.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
+#include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "scratch_dir.h"
 
 namespace infip::evaluate {
@@ -28,8 +27,8 @@ class ZooManifestTest : public ::testing::Test {
 
   // A valid manifest with `models` spliced in.
   static std::string With(const std::string& models, const std::string& keys = kKeys) {
-    return absl::StrCat(R"({"version": 1, "settings": {"smoke": true, "width": 4}, "keys": )",
-                        keys, R"(, "models": [)", models, "]}");
+    return absl::StrCat(R"({"version": 1, "settings": {"smoke": true, "width": 4}, "keys": )", keys,
+                        R"(, "models": [)", models, "]}");
   }
 
   static constexpr char kKeys[] =
@@ -126,26 +125,32 @@ TEST_F(ZooManifestTest, RejectsTextThatIsNotAManifest) {
 TEST_F(ZooManifestTest, RejectsDefectiveEntriesNamingThem) {
   const std::string o = kOriginal;
   ExpectError(With(absl::StrCat(o, R"(, {"role": "pirated"})")), "'name'");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "stolen", "attack": "a", "against": "a-original",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "stolen", "attack": "a", "against": "a-original",
                               "model": "models/a-prune.pt", "architecture": "vgg16"})")),
               "stolen");
   ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "pirated", "attack": "a",
                               "model": "models/a-prune.pt", "architecture": "vgg16"})")),
               "x): field 'against' is missing");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-prune",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-prune",
                               "model": "models/a-prune.pt", "architecture": "vgg16"})")),
               "names no original");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
                               "model": "models/gone.pt", "architecture": "vgg16"})")),
               "is not a file");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
                               "architecture": "vgg16"})")),
               "'model' is missing");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "baseline", "attack": "a", "against": "a-original",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "baseline", "attack": "a", "against": "a-original",
                               "model": "models/a-prune.pt"})")),
               "must be null for a baseline");
   ExpectError(With(absl::StrCat(o, ",", o)), "duplicate name 'a-original'");
-  ExpectError(With(absl::StrCat(o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
+  ExpectError(With(absl::StrCat(
+                  o, R"(, {"name": "x", "role": "pirated", "attack": "a", "against": "a-original",
                               "model": "models/a-prune.pt", "architecture": "vgg16",
                               "test_accuracy": "high"})")),
               "'test_accuracy'");

@@ -45,15 +45,19 @@ struct Features {
 };
 
 std::string FreshKey(const ZooModel& m) { return "fresh:" + m.model_path; }
-std::string InputKey(InputMap map) { return absl::StrCat("input:", std::string(InputMapName(map))); }
+std::string InputKey(InputMap map) {
+  return absl::StrCat("input:", std::string(InputMapName(map)));
+}
 
 absl::Status CheckOptions(const EvaluationOptions& o) {
   if (o.composites.empty()) return absl::InvalidArgumentError("no composite to evaluate");
   for (const std::string& c : o.composites) {
     INFIP_RETURN_IF_ERROR(dtd::Composite::ByName(c).status());
   }
-  if (o.keys < 1) return absl::InvalidArgumentError(absl::StrCat("keys must be >= 1, got ", o.keys));
-  if (o.pool < 0) return absl::InvalidArgumentError(absl::StrCat("pool must be >= 0, got ", o.pool));
+  if (o.keys < 1)
+    return absl::InvalidArgumentError(absl::StrCat("keys must be >= 1, got ", o.keys));
+  if (o.pool < 0)
+    return absl::InvalidArgumentError(absl::StrCat("pool must be >= 0, got ", o.pool));
   if (!(o.lambda > 0.0) || !std::isfinite(o.lambda)) {
     return absl::InvalidArgumentError(absl::StrCat("lambda must be > 0, got ", o.lambda));
   }
@@ -67,7 +71,8 @@ absl::Status CheckOptions(const EvaluationOptions& o) {
     if (n < 1) return absl::InvalidArgumentError(absl::StrCat("key count must be >= 1, got ", n));
   }
   if (!(o.threshold >= -1.0 && o.threshold <= 1.0)) {
-    return absl::InvalidArgumentError(absl::StrCat("threshold must lie in [-1, 1], got ", o.threshold));
+    return absl::InvalidArgumentError(
+        absl::StrCat("threshold must lie in [-1, 1], got ", o.threshold));
   }
   if (!(o.max_fpr >= 0.0 && o.max_fpr < 1.0)) {
     return absl::InvalidArgumentError(absl::StrCat("max FPR must lie in [0, 1), got ", o.max_fpr));
@@ -89,9 +94,9 @@ std::vector<Pair> MakePairs(const ZooManifest& zoo) {
     } else if (m.role == Role::kBaseline) {
       const ZooModel* original = zoo.Find(m.against);
       for (InputMap map : AllInputMaps()) {
-        pairs.push_back({&m, absl::StrCat(m.name, ":", std::string(InputMapName(map))), InputKey(map),
-                         m.against, original->model_path, m.role, std::string(InputMapName(map)),
-                         false});
+        pairs.push_back({&m, absl::StrCat(m.name, ":", std::string(InputMapName(map))),
+                         InputKey(map), m.against, original->model_path, m.role,
+                         std::string(InputMapName(map)), false});
       }
     } else {
       const ZooModel* original = zoo.Find(m.against);
@@ -107,9 +112,8 @@ void Say(const EvaluationOptions& o, std::string_view line) {
 }
 
 // Everything a composite's scoring needs, extracted or read from the cache.
-absl::Status LoadFeatures(const ZooManifest& zoo, const std::string& composite,
-                          FeatureCache& cache, const EvaluationOptions& o, Evaluation& e,
-                          Features& f) {
+absl::Status LoadFeatures(const ZooManifest& zoo, const std::string& composite, FeatureCache& cache,
+                          const EvaluationOptions& o, Evaluation& e, Features& f) {
   std::vector<std::string> paths;
   for (const ZooModel& m : zoo.models) {
     if (!m.model_path.empty() &&
@@ -121,8 +125,9 @@ absl::Status LoadFeatures(const ZooManifest& zoo, const std::string& composite,
     INFIP_ASSIGN_OR_RETURN(ModelFeatures mf, cache.Get(paths[i], composite));
     Say(o, absl::StrFormat("[%s %d/%d] %s: %s", composite, i + 1, paths.size(),
                            std::filesystem::path(paths[i]).filename().string(),
-                           mf.from_cache ? std::string("cached")
-                                         : absl::StrFormat("extracted in %.2f s", mf.extract_seconds)));
+                           mf.from_cache
+                               ? std::string("cached")
+                               : absl::StrFormat("extracted in %.2f s", mf.extract_seconds)));
     e.extractions.push_back({paths[i], composite, mf.from_cache, mf.extract_seconds});
     f.intrinsic[paths[i]] = mf.intrinsic;
     f.predicted[paths[i]] = mf.predicted;
@@ -130,8 +135,8 @@ absl::Status LoadFeatures(const ZooManifest& zoo, const std::string& composite,
   for (const ZooModel& m : zoo.models) {
     if (m.role != Role::kOriginal) continue;
     INFIP_ASSIGN_OR_RETURN(ModelFeatures mf, cache.ExtractFresh(m.model_path, composite));
-    Say(o, absl::StrFormat("[%s] %s: extracted again for the same-model check in %.2f s",
-                           composite, m.name, mf.extract_seconds));
+    Say(o, absl::StrFormat("[%s] %s: extracted again for the same-model check in %.2f s", composite,
+                           m.name, mf.extract_seconds));
     e.extractions.push_back({m.model_path, composite, false, mf.extract_seconds});
     f.intrinsic[FreshKey(m)] = mf.intrinsic;
     f.predicted[FreshKey(m)] = mf.predicted;
@@ -256,8 +261,8 @@ std::vector<const Pair*> GridPairs(const std::vector<Pair>& pairs, const ZooMode
 }
 
 absl::Status ScoreComposite(const ZooManifest& zoo, const std::vector<Pair>& pairs,
-                            const std::string& composite, const Features& f,
-                            const io::KeySet& keys, Evaluation& e) {
+                            const std::string& composite, const Features& f, const io::KeySet& keys,
+                            Evaluation& e) {
   const EvaluationOptions& o = e.options;
   similarity::CompareOptions compare;
   compare.threshold = o.threshold;
@@ -285,9 +290,9 @@ absl::Status ScoreComposite(const ZooManifest& zoo, const std::vector<Pair>& pai
       for (const Split& split : e.splits) {
         const torch::Tensor a = Rows(original, split.first, split.count);
         const torch::Tensor b = Rows(suspect, split.first, split.count);
-        INFIP_ASSIGN_OR_RETURN(similarity::Comparison c,
-                               headline ? similarity::Compare(a, b, compare)
-                                        : SweepCompare(a, b, o.threshold));
+        INFIP_ASSIGN_OR_RETURN(similarity::Comparison c, headline
+                                                             ? similarity::Compare(a, b, compare)
+                                                             : SweepCompare(a, b, o.threshold));
         Score r = Describe(p, composite, s, split.name, split.count);
         r.comparison = std::move(c);
         if (headline) {
@@ -296,10 +301,9 @@ absl::Status ScoreComposite(const ZooManifest& zoo, const std::vector<Pair>& pai
             const torch::Tensor pb = Rows(f.predicted.at(p.feature_key), split.first, split.count);
             r.prediction_agreement = pa.eq(pb).to(torch::kFloat64).mean().item<double>();
           }
-          r.ssim_to_input =
-              similarity::SsimBatch(b, Rows(input_images, split.first, split.count))
-                  .mean()
-                  .item<double>();
+          r.ssim_to_input = similarity::SsimBatch(b, Rows(input_images, split.first, split.count))
+                                .mean()
+                                .item<double>();
           const torch::Tensor flat = b.flatten(1);
           r.blank_fraction =
               flat.amax(1).eq(flat.amin(1)).to(torch::kFloat64).mean().item<double>();
@@ -316,10 +320,9 @@ absl::Status ScoreComposite(const ZooManifest& zoo, const std::vector<Pair>& pai
         }
         if (headline && split.name == "report") {
           for (int64_t n : e.key_counts) {
-            INFIP_ASSIGN_OR_RETURN(
-                similarity::Comparison cn,
-                SweepCompare(Rows(original, split.first, n), Rows(suspect, split.first, n),
-                             o.threshold));
+            INFIP_ASSIGN_OR_RETURN(similarity::Comparison cn,
+                                   SweepCompare(Rows(original, split.first, n),
+                                                Rows(suspect, split.first, n), o.threshold));
             Score rn = Describe(p, composite, s, split.name, n);
             cn.per_key.clear();
             rn.comparison = std::move(cn);
@@ -382,8 +385,8 @@ std::vector<Subset> AllSubsets() {
 }
 
 const SeparationRecord* FindSeparation(const Evaluation& e, std::string_view composite,
-                                       double lambda, LambdaScaling scaling,
-                                       std::string_view split, int64_t keys, Subset subset) {
+                                       double lambda, LambdaScaling scaling, std::string_view split,
+                                       int64_t keys, Subset subset) {
   for (const SeparationRecord& r : e.separation) {
     if (r.composite == composite && r.lambda == lambda && r.scaling == scaling &&
         r.split == split && r.keys == keys && r.subset == subset) {
@@ -414,18 +417,18 @@ absl::StatusOr<Evaluation> Evaluate(const ZooManifest& zoo, const EvaluationOpti
   e.key_set_sha256 = keys.sha256;
   const int64_t half = e.pool / 2;
   if (options.keys > half) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "keys: N = ", options.keys, " does not fit in half of the key pool (", e.pool,
-        " keys loaded, so at most ", half, "); the other half is the tuning split"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("keys: N = ", options.keys, " does not fit in half of the key pool (", e.pool,
+                     " keys loaded, so at most ", half, "); the other half is the tuning split"));
   }
   e.splits = {{"report", 0, options.keys}, {"tuning", half, options.keys}};
   for (int64_t n : options.key_counts) {
     (n <= half ? e.key_counts : e.key_counts_skipped).push_back(n);
   }
-  Say(options, absl::StrFormat("key pool: %d keys (%s); report split keys [0, %d), tuning split "
-                               "keys [%d, %d)",
-                               e.pool, zoo.keys.images_path, options.keys, half,
-                               half + options.keys));
+  Say(options,
+      absl::StrFormat("key pool: %d keys (%s); report split keys [0, %d), tuning split "
+                      "keys [%d, %d)",
+                      e.pool, zoo.keys.images_path, options.keys, half, half + options.keys));
 
   const std::string cache_dir = options.cache_dir.empty()
                                     ? (std::filesystem::path(zoo.dir) / "fingerprints").string()

@@ -6,13 +6,15 @@
 // The key pool is cut into two disjoint halves. The first half (the "report" split) gives
 // every figure this tool reports: its first N keys the headline figures, its first n keys the
 // key-count sweep. The second half (the "tuning" split; its first N keys) is the only data
-// the proposed composite, lambda and threshold are chosen on. The models are the same in both splits: the choice is held out on keys, not on
-// models, and the report says so.
+// the proposed composite, lambda and threshold are chosen on. The models are the same in both
+// splits: the choice is held out on keys, not on models, and the report says so.
 //
 //   INFIP_ASSIGN_OR_RETURN(ZooManifest zoo, LoadZooManifest(path));
 //   INFIP_ASSIGN_OR_RETURN(Evaluation e, Evaluate(zoo, options));
 //   // e.headline: one Score per suspect, composite and split at the default lambda and N
 #pragma once
+
+#include <torch/script.h>
 
 #include <cstdint>
 #include <functional>
@@ -20,8 +22,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <torch/script.h>
 
 #include "absl/status/statusor.h"
 #include "infip/fingerprint/image.h"
@@ -33,12 +33,12 @@ namespace infip::evaluate {
 
 struct EvaluationOptions {
   std::vector<std::string> composites = {"dtd", "epsilon-plus-flat", "gradient-x-input"};
-  int64_t pool = 0;   // keys read from the pool (0: all); halves of it are the two splits
+  int64_t pool = 0;    // keys read from the pool (0: all); halves of it are the two splits
   int64_t keys = 400;  // N of every headline figure (the paper's default)
   double lambda = 5000.0;
   fingerprint::LambdaScaling scaling = fingerprint::LambdaScaling::kResolution;
   std::vector<double> lambdas = {1000, 5000, 7500, 10000, 12500, 15000};  // Table II
-  std::vector<int64_t> key_counts = {50, 100, 200, 300, 400, 500};       // Table III, <= half
+  std::vector<int64_t> key_counts = {50, 100, 200, 300, 400, 500};        // Table III, <= half
   double threshold = 0.85;  // the paper's T, reported as it is, never tuned
   double max_fpr = 0.01;
   int bootstrap = 2000;
@@ -127,10 +127,10 @@ struct Tuning {
 
 // Fingerprints of a few keys side by side, as in the paper's Fig. 3 and 4.
 struct GridColumn {
-  std::string label;          // "original", "fine-tuned 5 ep", ...
-  std::string model;          // manifest name (or baseline name)
-  torch::Tensor images;       // K x H x W uint8
-  std::vector<double> ssim;   // per key, against the original's fingerprint
+  std::string label;         // "original", "fine-tuned 5 ep", ...
+  std::string model;         // manifest name (or baseline name)
+  torch::Tensor images;      // K x H x W uint8
+  std::vector<double> ssim;  // per key, against the original's fingerprint
 };
 struct FingerprintGrid {
   std::string original;
@@ -154,7 +154,7 @@ struct Evaluation {
   std::string key_pool_path;
   std::string key_set_sha256;  // of the loaded pool
   int64_t pool = 0;
-  std::vector<Split> splits;  // report, tuning
+  std::vector<Split> splits;                // report, tuning
   std::vector<int64_t> key_counts;          // those that fit in a split
   std::vector<int64_t> key_counts_skipped;  // larger than a split
   std::vector<Score> headline;              // default lambda, N keys, both splits
@@ -175,8 +175,8 @@ struct Evaluation {
                                                   const EvaluationOptions& options);
 
 // The separation record for these settings, or nullptr.
-[[nodiscard]] const SeparationRecord* FindSeparation(const Evaluation& e, std::string_view composite,
-                                                     double lambda,
+[[nodiscard]] const SeparationRecord* FindSeparation(const Evaluation& e,
+                                                     std::string_view composite, double lambda,
                                                      fingerprint::LambdaScaling scaling,
                                                      std::string_view split, int64_t keys,
                                                      Subset subset);

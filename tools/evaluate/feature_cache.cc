@@ -59,14 +59,13 @@ absl::StatusOr<std::string> FeatureCache::EntryStem(const std::string& model_pat
     INFIP_ASSIGN_OR_RETURN(std::string sha, io::Sha256File(model_path));
     it = model_sha256_.emplace(model_path, std::move(sha)).first;
   }
-  const std::string identity = absl::StrCat(
-      "model=", it->second, "\ncomposite=", composite, "\nkeys=", keys_->sha256,
-      "\nbox=", absl::StrJoin(keys_->box_low, ","), ":", absl::StrJoin(keys_->box_high, ","),
-      "\nengine=", kEngineVersion, "\n");
+  const std::string identity =
+      absl::StrCat("model=", it->second, "\ncomposite=", composite, "\nkeys=", keys_->sha256,
+                   "\nbox=", absl::StrJoin(keys_->box_low, ","), ":",
+                   absl::StrJoin(keys_->box_high, ","), "\nengine=", kEngineVersion, "\n");
   // The model's hash prefix first, so that a person can find a model's entries by eye.
-  return (std::filesystem::path(dir_) /
-          absl::StrCat(it->second.substr(0, 12), "-", composite, "-",
-                       io::Sha256Hex(identity).substr(0, 16)))
+  return (std::filesystem::path(dir_) / absl::StrCat(it->second.substr(0, 12), "-", composite, "-",
+                                                     io::Sha256Hex(identity).substr(0, 16)))
       .string();
 }
 
@@ -113,7 +112,8 @@ absl::StatusOr<ModelFeatures> FeatureCache::Get(const std::string& model_path,
     const int64_t n = keys_->inputs.size(0);
     // A usable entry has exactly the pool's shape; anything else is rebuilt below.
     if (intrinsic.ok() && predicted.ok() && intrinsic->dim() == 3 && intrinsic->size(0) == n &&
-        intrinsic->size(1) == keys_->inputs.size(2) && intrinsic->size(2) == keys_->inputs.size(3) &&
+        intrinsic->size(1) == keys_->inputs.size(2) &&
+        intrinsic->size(2) == keys_->inputs.size(3) &&
         intrinsic->scalar_type() == torch::kFloat32 && predicted->dim() == 1 &&
         predicted->size(0) == n) {
       ++hits_;

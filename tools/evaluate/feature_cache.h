@@ -9,14 +9,15 @@
 // features; an unreadable entry is extracted again and rewritten.
 //
 //   INFIP_ASSIGN_OR_RETURN(auto cache, FeatureCache::Create(dir, &keys, "cpu"));
-//   INFIP_ASSIGN_OR_RETURN(ModelFeatures f, cache->Get("zoo/models/vgg16-original-1234.pt", "dtd"));
+//   INFIP_ASSIGN_OR_RETURN(ModelFeatures f, cache->Get("zoo/models/vgg16-original-1234.pt",
+//   "dtd"));
 //   // f.intrinsic: N x H x W float32, f.predicted: N int64
 #pragma once
 
+#include <torch/script.h>
+
 #include <memory>
 #include <string>
-
-#include <torch/script.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"

@@ -17,12 +17,12 @@ namespace {
 const cv::Scalar kWhite(255, 255, 255);
 const cv::Scalar kBlack(0, 0, 0);
 const cv::Scalar kGrid(225, 225, 225);
-const cv::Scalar kPirated(40, 40, 210);      // red (BGR)
-const cv::Scalar kDistilled(0, 140, 255);    // orange
+const cv::Scalar kPirated(40, 40, 210);       // red (BGR)
+const cv::Scalar kDistilled(0, 140, 255);     // orange
 const cv::Scalar kIndependent(200, 110, 30);  // blue
-const cv::Scalar kRandom(180, 40, 180);      // purple
-const cv::Scalar kInput(120, 120, 120);      // grey
-const cv::Scalar kSame(40, 150, 40);         // green
+const cv::Scalar kRandom(180, 40, 180);       // purple
+const cv::Scalar kInput(120, 120, 120);       // grey
+const cv::Scalar kSame(40, 150, 40);          // green
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 
 void Text(cv::Mat& img, const std::string& s, cv::Point at, double scale = 0.45,
@@ -47,7 +47,8 @@ absl::Status Save(const cv::Mat& img, const std::string& path) {
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat("writing ", path, ": ", e.what()));
   }
-  if (!ok) return absl::InternalError(absl::StrCat("writing ", path, ": OpenCV could not write it"));
+  if (!ok)
+    return absl::InternalError(absl::StrCat("writing ", path, ": OpenCV could not write it"));
   return absl::OkStatus();
 }
 
@@ -138,7 +139,8 @@ absl::StatusOr<FigureFile> StripPlot(const Evaluation& e, const std::string& com
                        e.options.keys, composite, e.options.lambda,
                        fingerprint::LambdaScalingName(e.options.scaling)),
        {left, 28}, 0.55);
-  if (e.smoke) Text(img, "SMOKE RUN: tiny undertrained models, not evidence", {left, 54}, 0.5, kPirated);
+  if (e.smoke)
+    Text(img, "SMOKE RUN: tiny undertrained models, not evidence", {left, 54}, 0.5, kPirated);
 
   // Axis, ticks and row bands.
   const double step = (hi - lo) > 0.45 ? 0.1 : 0.05;
@@ -235,7 +237,8 @@ absl::StatusOr<FigureFile> Grid(const FingerprintGrid& g, bool smoke, const std:
                        "with the original's",
                        g.original, g.composite, k),
        {left, 24}, 0.5);
-  if (smoke) Text(img, "SMOKE RUN: tiny undertrained models, not evidence", {left, 48}, 0.5, kPirated);
+  if (smoke)
+    Text(img, "SMOKE RUN: tiny undertrained models, not evidence", {left, 48}, 0.5, kPirated);
 
   const auto place = [&](const cv::Mat& small, int col, int row) {
     cv::Mat big;

@@ -8,7 +8,8 @@
 //                                            independent models and the input-only map side
 //                                            by side, each with its SSIM to the original's
 //
-//   INFIP_ASSIGN_OR_RETURN(std::vector<FigureFile> files, WriteFigures(evaluation, "docs/figures"));
+//   INFIP_ASSIGN_OR_RETURN(std::vector<FigureFile> files, WriteFigures(evaluation,
+//   "docs/figures"));
 #pragma once
 
 #include <string>

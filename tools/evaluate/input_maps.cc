@@ -10,8 +10,9 @@ torch::Tensor NormaliseMass(const torch::Tensor& map) {
 }
 
 torch::Tensor SobelMagnitude(const torch::Tensor& image) {  // N x 1 x H x W
-  const torch::Tensor gx = torch::tensor({{-1.0f, 0.0f, 1.0f}, {-2.0f, 0.0f, 2.0f}, {-1.0f, 0.0f, 1.0f}})
-                               .view({1, 1, 3, 3});
+  const torch::Tensor gx =
+      torch::tensor({{-1.0f, 0.0f, 1.0f}, {-2.0f, 0.0f, 2.0f}, {-1.0f, 0.0f, 1.0f}})
+          .view({1, 1, 3, 3});
   const torch::Tensor gy = gx.transpose(2, 3).contiguous();
   // Replicated borders: the zero padding of a conv would invent an edge around every image.
   const torch::Tensor padded = torch::replication_pad2d(image, {1, 1, 1, 1});

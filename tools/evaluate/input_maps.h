@@ -15,10 +15,10 @@
 //   torch::Tensor s = fingerprint::FingerprintImages(map, {.lambda = 5000});
 #pragma once
 
+#include <torch/script.h>
+
 #include <string_view>
 #include <vector>
-
-#include <torch/script.h>
 
 namespace infip::evaluate {
 

@@ -58,7 +58,8 @@ struct Flags {
 };
 
 absl::Status Run(const Flags& flags, EvaluationOptions options) {
-  INFIP_ASSIGN_OR_RETURN(options.scaling, infip::fingerprint::ParseLambdaScaling(flags.lambda_scaling));
+  INFIP_ASSIGN_OR_RETURN(options.scaling,
+                         infip::fingerprint::ParseLambdaScaling(flags.lambda_scaling));
   options.progress = [](std::string_view line) { std::cerr << line << std::endl; };
   INFIP_ASSIGN_OR_RETURN(ZooManifest zoo, LoadZooManifest(flags.manifest));
   std::cerr << absl::StrFormat("zoo: %s, %d entries%s", zoo.path, zoo.models.size(),

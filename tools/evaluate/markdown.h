@@ -26,11 +26,11 @@ class MarkdownTable {
 
 inline constexpr char kMissing[] = "–";
 
-[[nodiscard]] std::string Fixed4(double v);                     // "0.9731", "–" for NaN
-[[nodiscard]] std::string Fixed3(double v);                     // "0.973"
+[[nodiscard]] std::string Fixed4(double v);                         // "0.9731", "–" for NaN
+[[nodiscard]] std::string Fixed3(double v);                         // "0.973"
 [[nodiscard]] std::string Percent(std::optional<double> fraction);  // 0.8509 -> "85.09 %"
-[[nodiscard]] std::string PaperPercent(double percent);         // 85.09 -> "85.09 %"
-[[nodiscard]] std::string Interval(double low, double high);    // "[0.9612, 0.9803]"
-[[nodiscard]] std::string Code(const std::string& s);           // `s`
+[[nodiscard]] std::string PaperPercent(double percent);             // 85.09 -> "85.09 %"
+[[nodiscard]] std::string Interval(double low, double high);        // "[0.9612, 0.9803]"
+[[nodiscard]] std::string Code(const std::string& s);               // `s`
 
 }  // namespace infip::evaluate

@@ -14,9 +14,9 @@ namespace infip::evaluate::paper {
 // One row of a results table; NaN where the paper gives no figure.
 struct PaperRow {
   std::string_view dataset;
-  std::string_view model;    // "VGG-16" | "ResNet-18"
-  std::string_view setting;  // epochs, pruning rate, ...; empty when none
-  double test_accuracy;      // in %, as the paper prints it
+  std::string_view model;     // "VGG-16" | "ResNet-18"
+  std::string_view setting;   // epochs, pruning rate, ...; empty when none
+  double test_accuracy;       // in %, as the paper prints it
   double watermark_accuracy;  // in %
   double assim;
 };

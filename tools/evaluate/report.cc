@@ -51,21 +51,24 @@ std::string Setup(const ReportContext& ctx) {
       " training epoch(s) on ", setting("train_size"), " images, ", setting("seeds"),
       " independent seed(s) per architecture. Manifest: `", e.manifest_path, "`.\n");
   absl::StrAppend(
-      &out, "- Keys: ", e.pool, " images of the zoo's key pool (Fashion-MNIST test images "
+      &out, "- Keys: ", e.pool,
+      " images of the zoo's key pool (Fashion-MNIST test images "
       "disjoint from the attacker's and the accuracy images), box [0, 1], mean 0, std 1. "
-      "Report split: keys [", e.splits.front().first, ", ",
-      e.splits.front().first + e.splits.front().count, "); tuning split: keys [",
-      e.splits.back().first, ", ", e.splits.back().first + e.splits.back().count,
-      "). Key set SHA-256 of the pool: `", e.key_set_sha256, "`.\n");
-  absl::StrAppend(
-      &out, "- Fingerprints: infip's library (", kEngineVersion, "), composites ",
-      absl::StrJoin(o.composites, ", ",
-                    [](std::string* s, const std::string& c) { s->append(Code(c)); }),
-      " (the first is the headline); lambda ", absl::StrFormat("%g", o.lambda), " with ",
-      ScalingName(o.scaling), " scaling; SSIM and ASSIM as InFIP.md fixes "
-      "them; ",
-      o.bootstrap, " bootstrap resamples per interval; T = ",
-      absl::StrFormat("%.2f", o.threshold), " (the paper's, never tuned).\n");
+      "Report split: keys [",
+      e.splits.front().first, ", ", e.splits.front().first + e.splits.front().count,
+      "); tuning split: keys [", e.splits.back().first, ", ",
+      e.splits.back().first + e.splits.back().count, "). Key set SHA-256 of the pool: `",
+      e.key_set_sha256, "`.\n");
+  absl::StrAppend(&out, "- Fingerprints: infip's library (", kEngineVersion, "), composites ",
+                  absl::StrJoin(o.composites, ", ",
+                                [](std::string* s, const std::string& c) { s->append(Code(c)); }),
+                  " (the first is the headline); lambda ", absl::StrFormat("%g", o.lambda),
+                  " with ", ScalingName(o.scaling),
+                  " scaling; SSIM and ASSIM as InFIP.md fixes "
+                  "them; ",
+                  o.bootstrap,
+                  " bootstrap resamples per interval; T = ", absl::StrFormat("%.2f", o.threshold),
+                  " (the paper's, never tuned).\n");
   out +=
       "- Roles: *pirated* = derived from the original (the paper's attacks and more), "
       "*independent* = not derived from it, *same model* = the original fingerprinted "
@@ -94,8 +97,10 @@ std::string RunSection(const Evaluation& e, const std::string& results_json) {
       "scripts/evaluate.sh --smoke   # the tiny CI zoo (about a minute)\n"
       "```\n\n"
       "The script builds (or finds cached) the zoo with `tools/zoo/zoo.py`, then runs "
-      "`infip-evaluate`, which writes the JSON with every result (this run: `", results_json,
-      "`), this page and `docs/figures/`. Trained models and extracted features are cached outside the "
+      "`infip-evaluate`, which writes the JSON with every result (this run: `",
+      results_json,
+      "`), this page and `docs/figures/`. Trained models and extracted features are cached outside "
+      "the "
       "repository, so a second run costs only the comparisons. See `tools/zoo/README.md`.\n\n");
   absl::StrAppend(&out, "This run: ", absl::StrFormat("%.1f", e.seconds), " s in all; ", cached,
                   " feature sets read from the cache");

@@ -4,7 +4,8 @@
 // sentence of judgement is derived from the numbers in the same document, so a rerun on
 // another zoo rewrites the conclusions with the figures. A smoke run says so at the top.
 //
-//   INFIP_RETURN_IF_ERROR(WriteReport(evaluation, zoo, figures, "results.json", "docs/results.md"));
+//   INFIP_RETURN_IF_ERROR(WriteReport(evaluation, zoo, figures, "results.json",
+//   "docs/results.md"));
 #pragma once
 
 #include <string>

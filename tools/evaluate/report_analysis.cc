@@ -27,7 +27,8 @@ template <typename Pred>
 std::vector<double> Assims(const ReportContext& ctx, const std::string& composite, Pred pred) {
   std::vector<double> out;
   for (const Score& s : ctx.e().headline) {
-    if (s.composite == composite && s.split == "report" && pred(s)) out.push_back(s.comparison.assim);
+    if (s.composite == composite && s.split == "report" && pred(s))
+      out.push_back(s.comparison.assim);
   }
   return out;
 }
@@ -60,8 +61,9 @@ double MeanOf(const ReportContext& ctx, const std::string& composite, Field fiel
 }
 
 double OriginalBlankFraction(const ReportContext& ctx, const std::string& c) {
-  return MeanOf(ctx, c, [](const Score& s) { return s.blank_fraction; },
-                [](const Score& s) { return s.role == Role::kOriginal; });
+  return MeanOf(
+      ctx, c, [](const Score& s) { return s.blank_fraction; },
+      [](const Score& s) { return s.role == Role::kOriginal; });
 }
 
 // A warning when a composite's fingerprints are mostly blank: its ASSIMs compare black
@@ -69,8 +71,9 @@ double OriginalBlankFraction(const ReportContext& ctx, const std::string& c) {
 std::string BlankWarning(const ReportContext& ctx, const std::string& c) {
   const double blank = OriginalBlankFraction(ctx, c);
   if (!(blank >= 0.5)) return "";
-  const double mass = MeanOf(ctx, c, [](const Score& s) { return s.relevance_mass; },
-                             [](const Score& s) { return s.role == Role::kOriginal; });
+  const double mass = MeanOf(
+      ctx, c, [](const Score& s) { return s.relevance_mass; },
+      [](const Score& s) { return s.role == Role::kOriginal; });
   return absl::StrCat(
       "- **", Code(c), ": ", absl::StrFormat("%.0f", 100.0 * blank),
       " % of the originals' fingerprints are blank.** Their relevance mass is ", Fixed4(mass),
@@ -88,29 +91,34 @@ std::string Verdict(const ReportContext& ctx, const std::string& c) {
   const SeparationRecord* no_random = ctx.Separation(c, Subset::kExcludingRandomInit);
   const SeparationRecord* weights = ctx.Separation(c, Subset::kWeightDerivedVsTrained);
   if (all == nullptr || std::isnan(all->stats.auc)) {
-    return absl::StrCat("- ", Code(c), ": there are not both pirated and independent models to "
+    return absl::StrCat("- ", Code(c),
+                        ": there are not both pirated and independent models to "
                         "compare.\n");
   }
   const Separation& s = all->stats;
   std::string out;
   if (Separates(all)) {
-    absl::StrAppend(&out, "- ", Code(c), " separates every pirated copy from every independent "
-                    "model here: AUC 1, margin ", Fixed4(s.margin), " (lowest pirated ",
-                    Code(s.lowest_positive), " ", Fixed4(s.lowest_positive_score),
-                    ", highest independent ", Code(s.highest_negative), " ",
-                    Fixed4(s.highest_negative_score), ").");
+    absl::StrAppend(&out, "- ", Code(c),
+                    " separates every pirated copy from every independent "
+                    "model here: AUC 1, margin ",
+                    Fixed4(s.margin), " (lowest pirated ", Code(s.lowest_positive), " ",
+                    Fixed4(s.lowest_positive_score), ", highest independent ",
+                    Code(s.highest_negative), " ", Fixed4(s.highest_negative_score), ").");
   } else {
     absl::StrAppend(
-        &out, "- **", Code(c), " does not separate pirated from independent models on this "
-        "zoo.** AUC ", Fixed3(s.auc), " (", Fixed3(no_random->stats.auc),
+        &out, "- **", Code(c),
+        " does not separate pirated from independent models on this "
+        "zoo.** AUC ",
+        Fixed3(s.auc), " (", Fixed3(no_random->stats.auc),
         " without the random-init model), margin ", Fixed4(s.margin), ": the lowest pirated copy, ",
         Code(s.lowest_positive), " at ", Fixed4(s.lowest_positive_score), ", ",
         s.margin < 0 ? "scores below" : "is only just above", " the highest independent model, ",
         Code(s.highest_negative), " at ", Fixed4(s.highest_negative_score), ".");
     if (weights != nullptr && !std::isnan(weights->stats.auc)) {
-      absl::StrAppend(&out, " Leaving out the distilled students and the random network: AUC ",
-                      Fixed3(weights->stats.auc), ", margin ", Fixed4(weights->stats.margin),
-                      Separates(weights) ? " (these it does separate)." : " (still not separated).");
+      absl::StrAppend(
+          &out, " Leaving out the distilled students and the random network: AUC ",
+          Fixed3(weights->stats.auc), ", margin ", Fixed4(weights->stats.margin),
+          Separates(weights) ? " (these it does separate)." : " (still not separated).");
     }
   }
   absl::StrAppend(&out, " At the paper's T = ", absl::StrFormat("%.2f", ctx.e().options.threshold),
@@ -129,22 +137,25 @@ std::string BaselineParagraph(const ReportContext& ctx, const std::string& c) {
     return s.role == Role::kIndependent && s.attack != "random-init";
   }));
   const double random = Median(Assims(ctx, c, is_attack("random-init")));
-  const double pirated = Median(Assims(ctx, c, [](const Score& s) {
-    return s.role == Role::kPirated && s.attack != "distill";
-  }));
+  const double pirated = Median(Assims(
+      ctx, c, [](const Score& s) { return s.role == Role::kPirated && s.attack != "distill"; }));
   std::string out = absl::StrCat(
-      "- Input-only baseline (", Code(c), "): a map made from the key image alone, with no "
-      "model, scores ASSIM ", Fixed4(gradient), " (gradient magnitude) and ", Fixed4(image),
+      "- Input-only baseline (", Code(c),
+      "): a map made from the key image alone, with no "
+      "model, scores ASSIM ",
+      Fixed4(gradient), " (gradient magnitude) and ", Fixed4(image),
       " (the image itself) against the original's fingerprint; trained independent models score "
-      "a median of ", Fixed4(independent), ", weight-derived pirated copies ", Fixed4(pirated),
-      ".");
+      "a median of ",
+      Fixed4(independent), ", weight-derived pirated copies ", Fixed4(pirated), ".");
   if (std::isfinite(gradient) && std::isfinite(independent)) {
     if (gradient >= independent) {
-      absl::StrAppend(&out, " The image alone resembles the original's fingerprint at least as "
+      absl::StrAppend(&out,
+                      " The image alone resembles the original's fingerprint at least as "
                       "much as an independent model does, so the similarity between independent "
                       "models is what the key images carry, not what the models share.");
     } else {
-      absl::StrAppend(&out, " Independent models score above the image alone: part of their "
+      absl::StrAppend(&out,
+                      " Independent models score above the image alone: part of their "
                       "similarity to the original comes from what trained models of this kind "
                       "have in common, beyond the image.");
     }
@@ -155,16 +166,20 @@ std::string BaselineParagraph(const ReportContext& ctx, const std::string& c) {
   if (std::isfinite(random)) {
     absl::StrAppend(&out, " The untrained, randomly initialised network scores ", Fixed4(random));
     if (std::isfinite(independent) && random >= independent) {
-      absl::StrAppend(&out, ", no less than trained independent models: at this setting the "
+      absl::StrAppend(&out,
+                      ", no less than trained independent models: at this setting the "
                       "fingerprint depends on the architecture and the image more than on the "
                       "learned weights, as Sixt et al. (ICML 2020) found for z+-type rules.");
     } else {
-      absl::StrAppend(&out, ", below the trained independent models: the learned weights do "
+      absl::StrAppend(&out,
+                      ", below the trained independent models: the learned weights do "
                       "shape the fingerprint.");
     }
   }
-  absl::StrAppend(&out, " Across all models, a fingerprint's mean SSIM with its key's own "
-                  "gradient map is ", Fixed4(MeanSsimToInput(ctx, c)), ".\n");
+  absl::StrAppend(&out,
+                  " Across all models, a fingerprint's mean SSIM with its key's own "
+                  "gradient map is ",
+                  Fixed4(MeanSsimToInput(ctx, c)), ".\n");
   return out;
 }
 
@@ -173,8 +188,8 @@ std::string LambdaParagraph(const ReportContext& ctx, const std::string& c) {
   double lo = INFINITY, hi = -INFINITY;
   double lo_l = 0, hi_l = 0;
   for (double l : opt.lambdas) {
-    const SeparationRecord* r = FindSeparation(ctx.e(), c, l, fingerprint::LambdaScaling::kResolution,
-                                               "report", opt.keys, Subset::kAll);
+    const SeparationRecord* r = FindSeparation(
+        ctx.e(), c, l, fingerprint::LambdaScaling::kResolution, "report", opt.keys, Subset::kAll);
     if (r == nullptr || std::isnan(r->stats.margin)) continue;
     if (r->stats.margin < lo) lo = r->stats.margin, lo_l = l;
     if (r->stats.margin > hi) hi = r->stats.margin, hi_l = l;
@@ -184,8 +199,9 @@ std::string LambdaParagraph(const ReportContext& ctx, const std::string& c) {
       "- Lambda (%s, resolution scaling): the margin ranges from %s (lambda %g) to %s (lambda "
       "%g) over the sweep.",
       Code(c), Fixed4(lo), lo_l, Fixed4(hi), hi_l);
-  const SeparationRecord* literal = FindSeparation(
-      ctx.e(), c, opt.lambda, fingerprint::LambdaScaling::kLiteral, "report", opt.keys, Subset::kAll);
+  const SeparationRecord* literal =
+      FindSeparation(ctx.e(), c, opt.lambda, fingerprint::LambdaScaling::kLiteral, "report",
+                     opt.keys, Subset::kAll);
   if (literal != nullptr) {
     absl::StrAppend(&out, " Taken literally (no resolution scaling), lambda ",
                     absl::StrFormat("%g", opt.lambda), " gives AUC ", Fixed3(literal->stats.auc),
@@ -261,20 +277,21 @@ std::string AnalysisSection(const ReportContext& ctx) {
                             t.chosen.scaling == e.options.scaling;
     absl::StrAppend(
         &out, "- Proposed setting, chosen on the tuning split only: ", Code(t.chosen.composite),
-        ", lambda ", absl::StrFormat("%g", t.chosen.lambda), " (",
-        ScalingName(t.chosen.scaling), "), T* = ", Fixed4(t.threshold),
-        is_default ? " (the default composite and lambda)" : "",
+        ", lambda ", absl::StrFormat("%g", t.chosen.lambda), " (", ScalingName(t.chosen.scaling),
+        "), T* = ", Fixed4(t.threshold), is_default ? " (the default composite and lambda)" : "",
         ". Held out on the report split: AUC ", Fixed3(t.report.auc), ", margin ",
         Fixed4(t.report.margin), ", TPR ", Fixed3(t.report.tpr_at_threshold), " and FPR ",
         Fixed3(t.report.fpr_at_threshold), " at T*.");
     if (!Separates(ctx.Separation(ctx.headline_composite(), Subset::kAll)) &&
         !(t.report.auc == 1.0 && t.report.margin >= kThinMargin)) {
-      out += " No setting tried here separates all pirated from all independent models "
-             "cleanly on the held-out keys either: with distilled students counted as copies, "
-             "no threshold makes ASSIM a reliable piracy test on this zoo.";
+      out +=
+          " No setting tried here separates all pirated from all independent models "
+          "cleanly on the held-out keys either: with distilled students counted as copies, "
+          "no threshold makes ASSIM a reliable piracy test on this zoo.";
       if (Separates(ctx.Separation(ctx.headline_composite(), Subset::kWeightDerivedVsTrained))) {
-        absl::StrAppend(&out, " Copies that keep the original's weights are separated from "
-                              "trained independent models (",
+        absl::StrAppend(&out,
+                        " Copies that keep the original's weights are separated from "
+                        "trained independent models (",
                         Code(ctx.headline_composite()), ", see the table below).");
       }
     }

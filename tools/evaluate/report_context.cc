@@ -31,8 +31,7 @@ const Score* ReportContext::KeyPoint(std::string_view suspect, std::string_view 
   return nullptr;
 }
 
-const SeparationRecord* ReportContext::Separation(std::string_view composite,
-                                                  Subset subset) const {
+const SeparationRecord* ReportContext::Separation(std::string_view composite, Subset subset) const {
   return FindSeparation(e_, composite, e_.options.lambda, e_.options.scaling, "report",
                         e_.options.keys, subset);
 }

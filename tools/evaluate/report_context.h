@@ -57,7 +57,6 @@ class ReportContext {
 [[nodiscard]] std::string ArchName(std::string_view arch);
 
 // A number from an attack's setting JSON ({"epochs": 5} -> 5), or nullopt.
-[[nodiscard]] std::optional<double> SettingNumber(const std::string& setting_json,
-                                                  const char* key);
+[[nodiscard]] std::optional<double> SettingNumber(const std::string& setting_json, const char* key);
 
 }  // namespace infip::evaluate

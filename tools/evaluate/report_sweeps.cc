@@ -44,13 +44,15 @@ std::string HighestIndependent(const ReportContext& ctx, const ZooModel& o, Scor
   double best = NAN;
   for (const ZooModel* m : ctx.SuspectsWithRole(o, Role::kIndependent)) {
     const Score* s = score(m->name);
-    if (s != nullptr && (std::isnan(best) || s->comparison.assim > best)) best = s->comparison.assim;
+    if (s != nullptr && (std::isnan(best) || s->comparison.assim > best))
+      best = s->comparison.assim;
   }
   return Fixed4(best);
 }
 
 std::string PaperSweepTable(const paper::PaperSweep& sweep, const std::string& unit) {
-  std::vector<std::string> header = {absl::StrCat("paper (", std::string(sweep.model), ", ImageNet), ", unit)};
+  std::vector<std::string> header = {
+      absl::StrCat("paper (", std::string(sweep.model), ", ImageNet), ", unit)};
   for (double c : sweep.columns) header.push_back(absl::StrFormat("%g", c));
   MarkdownTable t(header);
   for (const paper::PaperSweep::Row& r : sweep.rows) {
@@ -98,7 +100,8 @@ std::string SweepTables(const ReportContext& ctx) {
   const std::string& c0 = ctx.headline_composite();
   std::string out = absl::StrCat(
       "## Table II: lambda\n\n"
-      "ASSIM of ", Code(c0), " fingerprints at each lambda (report split, ", opt.keys,
+      "ASSIM of ",
+      Code(c0), " fingerprints at each lambda (report split, ", opt.keys,
       " keys), with lambda scaled to the key resolution (infip's default: lambda_eff = lambda "
       "x H x W / 224^2). The paper's rows (ResNet-18, ImageNet) follow; the paper does not say "
       "which fine-tuning or pruning setting its rows used.\n\n");
@@ -107,9 +110,9 @@ std::string SweepTables(const ReportContext& ctx) {
                     LambdaTable(ctx, *o, c0, LambdaScaling::kResolution), "\n");
   }
   out += PaperSweepTable(paper::TableII(), "lambda") + "\n";
-  absl::StrAppend(
-      &out, "The same with lambda taken literally (no resolution scaling), which at 32 x 32 "
-            "saturates most positive pixels:\n\n");
+  absl::StrAppend(&out,
+                  "The same with lambda taken literally (no resolution scaling), which at 32 x 32 "
+                  "saturates most positive pixels:\n\n");
   for (const ZooModel* o : ctx.Originals()) {
     absl::StrAppend(&out, "**", Code(o->name), "**, literal\n\n",
                     LambdaTable(ctx, *o, c0, LambdaScaling::kLiteral), "\n");
@@ -163,8 +166,8 @@ std::string SweepTables(const ReportContext& ctx) {
   for (const std::string& c : ctx.composites()) {
     std::vector<std::string> row = {absl::StrCat(Code(c), " AUC / margin")};
     for (int64_t n : e.key_counts) {
-      row.push_back(AucMargin(
-          FindSeparation(e, c, opt.lambda, opt.scaling, "report", n, Subset::kAll)));
+      row.push_back(
+          AucMargin(FindSeparation(e, c, opt.lambda, opt.scaling, "report", n, Subset::kAll)));
     }
     ks.Add(row);
   }
@@ -177,8 +180,8 @@ std::string SeparationSection(const ReportContext& ctx) {
   const EvaluationOptions& opt = ctx.e().options;
   std::string out = absl::StrCat(
       "## Pirated vs independent: separation\n\n"
-      "Report split, ", opt.keys, " keys, lambda ", absl::StrFormat("%g", opt.lambda), " (",
-      ScalingName(opt.scaling),
+      "Report split, ",
+      opt.keys, " keys, lambda ", absl::StrFormat("%g", opt.lambda), " (", ScalingName(opt.scaling),
       "). AUC = the probability that a pirated copy scores above an independent model (ties "
       "count one half). TPR at FPR <= ",
       absl::StrFormat("%g", 100.0 * opt.max_fpr),
@@ -189,8 +192,8 @@ std::string SeparationSection(const ReportContext& ctx) {
       "highest independent ASSIM (negative: they overlap). Subsets: *all*; without the "
       "random-init sanity model; without the distilled students (a distilled student is "
       "trained afresh and shares no weights with the original); and both.\n\n");
-  MarkdownTable t({"composite", "subset", "pirated / independent", "AUC", "TPR @ FPR",
-                   "margin", "lowest pirated", "highest independent",
+  MarkdownTable t({"composite", "subset", "pirated / independent", "AUC", "TPR @ FPR", "margin",
+                   "lowest pirated", "highest independent",
                    absl::StrFormat("TPR / FPR at T = %.2f", opt.threshold)});
   for (const std::string& c : ctx.composites()) {
     for (Subset subset : AllSubsets()) {
@@ -217,7 +220,8 @@ std::string TuningSection(const ReportContext& ctx) {
   const Tuning& t = e.tuning;
   std::string out = absl::StrCat(
       "## A setting chosen on held-out keys\n\n"
-      "Criterion: ", t.criterion, ". The tuning split is keys [", e.splits.back().first, ", ",
+      "Criterion: ",
+      t.criterion, ". The tuning split is keys [", e.splits.back().first, ", ",
       e.splits.back().first + e.splits.back().count,
       ") of the pool; no figure elsewhere in this report uses those keys. The models are the "
       "same in both splits, so this holds the choice out on keys, not on models: treat it as a "
@@ -252,14 +256,14 @@ std::string TuningSection(const ReportContext& ctx) {
   }
   out += c.Render();
   const Separation& r = t.report;
-  absl::StrAppend(
-      &out, "\nTuning split, cell = AUC / margin. Chosen (bold): ", Code(t.chosen.composite), ", lambda ",
-      absl::StrFormat("%g", t.chosen.lambda), " (",
-      ScalingName(t.chosen.scaling), "), threshold T* = ", Fixed4(t.threshold),
-      " from the tuning split. On the report split it gives AUC ", Fixed3(r.auc), ", margin ",
-      Fixed4(r.margin), ", and at T*: TPR ", Fixed3(r.tpr_at_threshold), ", FPR ",
-      Fixed3(r.fpr_at_threshold), " (", r.positives, " pirated, ", r.negatives,
-      " independent).\n\n");
+  absl::StrAppend(&out,
+                  "\nTuning split, cell = AUC / margin. Chosen (bold): ", Code(t.chosen.composite),
+                  ", lambda ", absl::StrFormat("%g", t.chosen.lambda), " (",
+                  ScalingName(t.chosen.scaling), "), threshold T* = ", Fixed4(t.threshold),
+                  " from the tuning split. On the report split it gives AUC ", Fixed3(r.auc),
+                  ", margin ", Fixed4(r.margin), ", and at T*: TPR ", Fixed3(r.tpr_at_threshold),
+                  ", FPR ", Fixed3(r.fpr_at_threshold), " (", r.positives, " pirated, ",
+                  r.negatives, " independent).\n\n");
   return out;
 }
 

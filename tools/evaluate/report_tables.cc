@@ -64,9 +64,9 @@ std::string TableI(const ReportContext& ctx) {
       "Each original is extracted twice, independently (the second time bypassing the feature "
       "cache), and the two fingerprint sets compared. The paper's figures are CIFAR-10 and "
       "ImageNet.\n\n";
-  MarkdownTable t(Cat(std::vector<std::string>{"model", "TA"}, AssimHeader(ctx),
-                      std::vector<std::string>{"paper: CIFAR-10 TA / ASSIM",
-                                               "paper: ImageNet TA / ASSIM"}));
+  MarkdownTable t(
+      Cat(std::vector<std::string>{"model", "TA"}, AssimHeader(ctx),
+          std::vector<std::string>{"paper: CIFAR-10 TA / ASSIM", "paper: ImageNet TA / ASSIM"}));
   for (const ZooModel* o : ctx.AllOriginals()) {
     std::vector<std::string> paper_cells;
     for (std::string_view dataset : {"CIFAR-10", "ImageNet"}) {
@@ -113,10 +113,11 @@ std::string SettingTable(const ReportContext& ctx, const std::string& title,
     std::vector<const ZooModel*> rows = ctx.Suspects(*o, attack);
     if (rows.empty()) continue;
     any = true;
-    const std::vector<const paper::PaperRow*> paper_rows = PaperRowsFor(paper_table, o->architecture);
-    MarkdownTable t(Cat(std::vector<std::string>{"model", unit, "TA"}, AssimHeader(ctx),
-                        std::vector<std::string>{absl::StrCat("paper ", unit), "paper TA",
-                                                 "paper ASSIM"}));
+    const std::vector<const paper::PaperRow*> paper_rows =
+        PaperRowsFor(paper_table, o->architecture);
+    MarkdownTable t(
+        Cat(std::vector<std::string>{"model", unit, "TA"}, AssimHeader(ctx),
+            std::vector<std::string>{absl::StrCat("paper ", unit), "paper TA", "paper ASSIM"}));
     std::vector<std::pair<std::string, std::string>> ours = {{o->name, "0"}};
     for (const ZooModel* m : rows) {
       const std::optional<double> v = SettingNumber(m->setting_json, key);
@@ -194,9 +195,9 @@ std::string TableVII(const ReportContext& ctx) {
       "### Table VII: the adaptive attack\n\n"
       "Prune, then fine-tune with the pruned weights held at zero (the paper: 40 %, then 50 "
       "epochs).\n\n";
-  MarkdownTable t(Cat(std::vector<std::string>{"model", "setting", "TA"}, AssimHeader(ctx),
-                      std::vector<std::string>{"paper CIFAR-10 TA / ASSIM",
-                                               "paper ImageNet TA / ASSIM"}));
+  MarkdownTable t(
+      Cat(std::vector<std::string>{"model", "setting", "TA"}, AssimHeader(ctx),
+          std::vector<std::string>{"paper CIFAR-10 TA / ASSIM", "paper ImageNet TA / ASSIM"}));
   bool any = false;
   for (const ZooModel* o : ctx.Originals()) {
     for (const ZooModel* m : ctx.Suspects(*o, "prune+fine-tune")) {
@@ -243,10 +244,10 @@ std::string Beyond(const ReportContext& ctx) {
     for (const ZooModel* m : ctx.SuspectsWithRole(*o, Role::kPirated)) {
       if (InPaperTables(m->attack)) continue;
       const Score* s = ctx.Headline(m->name, ctx.headline_composite());
-      t.Add(Cat(std::vector<std::string>{Code(m->name), m->attack, Percent(m->test_accuracy)},
-                AssimCells(ctx, m->name),
-                std::vector<std::string>{s != nullptr ? Percent(s->prediction_agreement)
-                                                      : kMissing}));
+      t.Add(Cat(
+          std::vector<std::string>{Code(m->name), m->attack, Percent(m->test_accuracy)},
+          AssimCells(ctx, m->name),
+          std::vector<std::string>{s != nullptr ? Percent(s->prediction_agreement) : kMissing}));
     }
   }
   out += t.empty() ? "(none in this zoo)\n" : t.Render();
@@ -280,13 +281,13 @@ std::string Independent(const ReportContext& ctx) {
         }
         for (const std::string& name : names) {
           const Score* s = ctx.Headline(name, ctx.headline_composite());
-          t.Add(Cat(std::vector<std::string>{
-                        Code(name), s != nullptr ? s->attack : m->attack,
-                        Percent(role == Role::kBaseline ? std::nullopt : m->test_accuracy)},
-                    AssimCells(ctx, name),
-                    std::vector<std::string>{
-                        s != nullptr ? Percent(s->prediction_agreement) : kMissing,
-                        s != nullptr ? Fixed4(s->ssim_to_input) : kMissing}));
+          t.Add(Cat(
+              std::vector<std::string>{
+                  Code(name), s != nullptr ? s->attack : m->attack,
+                  Percent(role == Role::kBaseline ? std::nullopt : m->test_accuracy)},
+              AssimCells(ctx, name),
+              std::vector<std::string>{s != nullptr ? Percent(s->prediction_agreement) : kMissing,
+                                       s != nullptr ? Fixed4(s->ssim_to_input) : kMissing}));
         }
       }
     }
@@ -300,10 +301,8 @@ std::string Independent(const ReportContext& ctx) {
 std::string PaperTables(const ReportContext& ctx) {
   std::string out = "## The paper's tables, reproduced\n\n";
   absl::StrAppend(
-      &out,
-      "Every ASSIM below is on the report split (", ctx.e().options.keys,
-      " keys), lambda ", absl::StrFormat("%g", ctx.e().options.lambda), " (",
-      ScalingName(ctx.e().options.scaling),
+      &out, "Every ASSIM below is on the report split (", ctx.e().options.keys, " keys), lambda ",
+      absl::StrFormat("%g", ctx.e().options.lambda), " (", ScalingName(ctx.e().options.scaling),
       " scaling), against the model's own original. TA = test accuracy on the zoo's held-out "
       "accuracy images. The paper's figures are ImageNet (100 classes, 224 x 224) or CIFAR-10, "
       "with far longer training; they are set beside ours for shape, not for equality.\n\n");

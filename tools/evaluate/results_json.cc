@@ -92,8 +92,11 @@ Json ResultsJson(const Evaluation& e) {
   for (const Split& s : e.splits) {
     splits.push_back({{"name", s.name}, {"first", s.first}, {"count", s.count}});
   }
-  j["keys"] = {{"pool_path", e.key_pool_path}, {"sha256", e.key_set_sha256}, {"pool", e.pool},
-               {"splits", splits}, {"key_counts", e.key_counts},
+  j["keys"] = {{"pool_path", e.key_pool_path},
+               {"sha256", e.key_set_sha256},
+               {"pool", e.pool},
+               {"splits", splits},
+               {"key_counts", e.key_counts},
                {"key_counts_skipped", e.key_counts_skipped}};
   j["settings"] = {{"composites", o.composites},
                    {"lambda", o.lambda},
@@ -127,13 +130,13 @@ Json ResultsJson(const Evaluation& e) {
 
   Json candidates = Json::array();
   for (const TuningCandidate& c : e.tuning.candidates) candidates.push_back(CandidateJson(c));
-  j["tuning"] = {{"criterion", e.tuning.criterion},
-                 {"excluded_composites", e.tuning.excluded},
-                 {"candidates", std::move(candidates)},
-                 {"chosen", e.tuning.candidates.empty() ? Json(nullptr)
-                                                        : CandidateJson(e.tuning.chosen)},
-                 {"threshold", Num(e.tuning.threshold)},
-                 {"report", SeparationJson(e.tuning.report)}};
+  j["tuning"] = {
+      {"criterion", e.tuning.criterion},
+      {"excluded_composites", e.tuning.excluded},
+      {"candidates", std::move(candidates)},
+      {"chosen", e.tuning.candidates.empty() ? Json(nullptr) : CandidateJson(e.tuning.chosen)},
+      {"threshold", Num(e.tuning.threshold)},
+      {"report", SeparationJson(e.tuning.report)}};
 
   Json extractions = Json::array();
   for (const ExtractionRecord& x : e.extractions) {

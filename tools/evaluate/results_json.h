@@ -13,9 +13,8 @@
 // blank_fraction, relevance_mass.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/status.h"
 #include "tools/evaluate/evaluation.h"

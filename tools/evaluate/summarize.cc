@@ -33,15 +33,15 @@ std::map<GroupKey, std::vector<const Score*>> Group(const Evaluation& e) {
 
 std::optional<bool> PositiveIn(const Score& score, Subset subset) {
   if (score.role == Role::kPirated) {
-    const bool drop = (subset == Subset::kExcludingDistillation ||
-                       subset == Subset::kWeightDerivedVsTrained) &&
-                      score.attack == "distill";
+    const bool drop =
+        (subset == Subset::kExcludingDistillation || subset == Subset::kWeightDerivedVsTrained) &&
+        score.attack == "distill";
     return drop ? std::nullopt : std::optional<bool>(true);
   }
   if (score.role == Role::kIndependent) {
-    const bool drop = (subset == Subset::kExcludingRandomInit ||
-                       subset == Subset::kWeightDerivedVsTrained) &&
-                      score.attack == "random-init";
+    const bool drop =
+        (subset == Subset::kExcludingRandomInit || subset == Subset::kWeightDerivedVsTrained) &&
+        score.attack == "random-init";
     return drop ? std::nullopt : std::optional<bool>(false);
   }
   return std::nullopt;  // originals and input-only baselines are neither
@@ -137,12 +137,12 @@ void ChooseSetting(Evaluation& e) {
     return;
   }
   t.threshold = ZeroFalsePositiveThreshold(chosen_tuning);
-  const GroupKey report_key{t.chosen.composite, t.chosen.lambda,
-                            static_cast<int>(t.chosen.scaling), "report", n};
+  const GroupKey report_key{t.chosen.composite, t.chosen.lambda, static_cast<int>(t.chosen.scaling),
+                            "report", n};
   auto it = groups.find(report_key);
   if (it != groups.end()) {
-    const double at = std::isnan(t.threshold) ? std::numeric_limits<double>::infinity()
-                                              : t.threshold;
+    const double at =
+        std::isnan(t.threshold) ? std::numeric_limits<double>::infinity() : t.threshold;
     t.report = Separate(ToScored(it->second, Subset::kAll), {options.max_fpr, at});
   }
 }

@@ -58,9 +58,9 @@ absl::StatusOr<Role> ParseRole(std::string_view where, const std::string& name) 
   if (name == "pirated") return Role::kPirated;
   if (name == "independent") return Role::kIndependent;
   if (name == "baseline") return Role::kBaseline;
-  return FieldError(where, "role",
-                    absl::StrCat("is '", name,
-                                 "'; expected original, pirated, independent or baseline"));
+  return FieldError(
+      where, "role",
+      absl::StrCat("is '", name, "'; expected original, pirated, independent or baseline"));
 }
 
 std::string Resolve(const std::string& dir, const std::string& relative) {
@@ -107,7 +107,8 @@ absl::StatusOr<ZooKeys> ParseKeys(const json& doc, const std::string& dir) {
 
 absl::StatusOr<ZooModel> ParseModel(const json& entry, size_t index, const std::string& dir) {
   const std::string at = absl::StrCat("models[", index, "]");
-  if (!entry.is_object()) return absl::InvalidArgumentError("zoo manifest: " + at + " is not an object");
+  if (!entry.is_object())
+    return absl::InvalidArgumentError("zoo manifest: " + at + " is not an object");
   ZooModel m;
   INFIP_ASSIGN_OR_RETURN(m.name, StringField(entry, at, "name"));
   if (m.name.empty()) return FieldError(at, "name", "is empty");
