@@ -102,6 +102,37 @@ TEST(ChooseSetting, ChoosesOnTheTuningSplitAndMeasuresOnTheReportSplit) {
   EXPECT_DOUBLE_EQ(e.tuning.report.fpr_at_threshold, 0.0);
 }
 
+TEST(ChooseSetting, ChoosesForWeightDerivedCopiesWhenNothingSeparatesEveryCopy) {
+  Evaluation e = TwoByTwo();
+  EXPECT_EQ(e.tuning.subset, Subset::kAll);
+  // A distilled student below the independent model everywhere: no candidate reaches AUC 1.
+  for (const std::string c : {"a", "b"}) {
+    for (double l : {1.0, 2.0}) {
+      for (const std::string split : {"tuning", "report"}) {
+        e.lambda_sweep.push_back(Make("student", Role::kPirated, "distill", c, l, split, 0.40));
+      }
+    }
+  }
+  SummarizeSeparation(e);
+  ChooseSetting(e);
+  EXPECT_EQ(e.tuning.subset, Subset::kExcludingDistillation);
+  EXPECT_NE(e.tuning.criterion.find("keep the original's weights"), std::string::npos)
+      << e.tuning.criterion;
+  // Without the student, ("b", 2) separates on the tuning split as before.
+  EXPECT_EQ(e.tuning.chosen.composite, "b");
+  EXPECT_EQ(e.tuning.chosen.lambda, 2.0);
+  EXPECT_DOUBLE_EQ(e.tuning.chosen.tuning.auc, 1.0);
+  EXPECT_EQ(e.tuning.chosen.tuning.positives, 2);
+  EXPECT_DOUBLE_EQ(e.tuning.threshold, 0.80);
+  // Report split at T* = 0.80: of the two weight-derived pirates (0.60, 0.80) one is caught;
+  // with the student (0.40) counted, one of three.
+  EXPECT_EQ(e.tuning.report.positives, 2);
+  EXPECT_DOUBLE_EQ(e.tuning.report.tpr_at_threshold, 0.5);
+  EXPECT_EQ(e.tuning.report_all.positives, 3);
+  EXPECT_NEAR(e.tuning.report_all.tpr_at_threshold, 1.0 / 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(e.tuning.report_all.fpr_at_threshold, 0.0);
+}
+
 TEST(ChooseSetting, LeavesOutCompositesWhoseFingerprintsAreMostlyBlank) {
   Evaluation e = TwoByTwo();
   // "b" separates on the tuning split, but its originals' fingerprints there are blank.

@@ -37,7 +37,8 @@ class ZooManifestTest : public ::testing::Test {
   static constexpr char kOriginal[] =
       R"({"name": "a-original", "model": "models/a-original.pt", "architecture": "vgg16",
           "role": "original", "attack": "none", "setting": null, "against": null,
-          "test_accuracy": 0.91, "watermark_accuracy": 0.01})";
+          "test_accuracy": 0.91, "watermark_accuracy": 0.01, "build_seconds": 91.4,
+          "seed": 0})";
   static constexpr char kPruned[] =
       R"({"name": "a-prune", "model": "models/a-prune.pt", "architecture": "vgg16",
           "role": "pirated", "attack": "prune", "setting": {"fraction": 0.4, "scope": "global"},
@@ -77,6 +78,9 @@ TEST_F(ZooManifestTest, ReadsEveryFieldTheEvaluationUses) {
   EXPECT_EQ(o->setting_json, "null");
   ASSERT_TRUE(o->watermark_accuracy.has_value());
   EXPECT_DOUBLE_EQ(*o->watermark_accuracy, 0.01);
+  ASSERT_TRUE(o->build_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*o->build_seconds, 91.4);
+  EXPECT_EQ(o->seed, std::optional<int64_t>(0));
 
   const ZooModel* p = zoo->Find("a-prune");
   ASSERT_NE(p, nullptr);
@@ -85,6 +89,8 @@ TEST_F(ZooManifestTest, ReadsEveryFieldTheEvaluationUses) {
   EXPECT_EQ(p->setting_json, R"({"fraction":0.4,"scope":"global"})");
   EXPECT_FALSE(p->watermark_accuracy.has_value());
   EXPECT_FALSE(p->alias_of.has_value());
+  EXPECT_FALSE(p->build_seconds.has_value());
+  EXPECT_FALSE(p->seed.has_value());
 
   const ZooModel* b = zoo->Find("a-baseline");
   ASSERT_NE(b, nullptr);
@@ -154,6 +160,11 @@ TEST_F(ZooManifestTest, RejectsDefectiveEntriesNamingThem) {
                               "model": "models/a-prune.pt", "architecture": "vgg16",
                               "test_accuracy": "high"})")),
               "'test_accuracy'");
+  ExpectError(
+      With(absl::StrCat(o, R"(, {"name": "x", "role": "independent", "attack": "seed", "seed": 1.5,
+                              "against": "a-original", "model": "models/a-prune.pt",
+                              "architecture": "vgg16"})")),
+      "'seed'");
 }
 
 }  // namespace

@@ -108,11 +108,16 @@ struct TuningCandidate {
   std::string composite;
   double lambda = 0.0;
   fingerprint::LambdaScaling scaling = fingerprint::LambdaScaling::kResolution;
-  Separation tuning;  // on the tuning split, all pirated vs all independent
+  Separation tuning;  // on the tuning split, for Tuning::subset
 };
 
 struct Tuning {
   std::string criterion;
+  // The models the choice is made for: all pirated vs all independent models, or, when no
+  // candidate separates those on the tuning split (AUC < 1), the copies that keep the
+  // original's weights (kExcludingDistillation) vs all independent models: the claim that can
+  // still be made.
+  Subset subset = Subset::kAll;
   // Composites left out because at least half of the originals' fingerprints are blank on the
   // tuning split at the headline lambda: a blank fingerprint matches every other blank one.
   std::vector<std::string> excluded;
@@ -122,7 +127,8 @@ struct Tuning {
   // highest independent score and the next score above it. NaN when no pirated model scores
   // above every independent one.
   double threshold = 0.0;
-  Separation report;  // the chosen setting on the report split, at `threshold`
+  Separation report;      // the chosen setting on the report split, at `threshold`, `subset`
+  Separation report_all;  // the same, all pirated vs all independent models
 };
 
 // Fingerprints of a few keys side by side, as in the paper's Fig. 3 and 4.

@@ -77,7 +77,8 @@ std::string Setup(const ReportContext& ctx) {
   return out;
 }
 
-std::string RunSection(const Evaluation& e, const std::string& results_json) {
+std::string RunSection(const Evaluation& e, const ZooManifest& zoo,
+                       const std::string& results_json) {
   std::map<std::string, std::pair<int, double>> by_composite;  // extracted count, seconds
   int cached = 0;
   for (const ExtractionRecord& x : e.extractions) {
@@ -89,19 +90,32 @@ std::string RunSection(const Evaluation& e, const std::string& results_json) {
     ++n;
     s += x.seconds;
   }
+  double zoo_seconds = 0.0;  // what training and deriving every model cost when it was built
+  int timed = 0;
+  for (const ZooModel& m : zoo.models) {
+    if (m.build_seconds.has_value() && !m.alias_of.has_value()) {
+      zoo_seconds += *m.build_seconds;
+      ++timed;
+    }
+  }
   std::string out = "## Regenerating this page\n\n";
   out += absl::StrCat(
       "```bash\n"
-      "scripts/evaluate.sh           # the full zoo, then this page (about 35 min on a quiet\n"
-      "                              # 2-core CPU, estimated from measured training rates)\n"
+      "scripts/evaluate.sh           # the full zoo, then this page\n"
       "scripts/evaluate.sh --smoke   # the tiny CI zoo (about a minute)\n"
       "```\n\n"
       "The script builds (or finds cached) the zoo with `tools/zoo/zoo.py`, then runs "
       "`infip-evaluate`, which writes the JSON with every result (this run: `",
       results_json,
-      "`), this page and `docs/figures/`. Trained models and extracted features are cached outside "
-      "the "
-      "repository, so a second run costs only the comparisons. See `tools/zoo/README.md`.\n\n");
+      "`), this page and `docs/figures/`. Trained models and extracted features are cached "
+      "outside the repository, so a second run costs only the comparisons. See "
+      "`tools/zoo/README.md`.\n\n");
+  if (timed > 0) {
+    absl::StrAppend(&out, "Building this zoo's ", timed, " models took ",
+                    absl::StrFormat("%.1f", zoo_seconds / 60.0),
+                    " min of training and derivation when they were built (the sum of the "
+                    "manifest's `build_seconds`; export and checks come on top). ");
+  }
   absl::StrAppend(&out, "This run: ", absl::StrFormat("%.1f", e.seconds), " s in all; ", cached,
                   " feature sets read from the cache");
   for (const auto& [composite, ns] : by_composite) {
@@ -160,7 +174,7 @@ std::string ReportMarkdown(const Evaluation& e, const ZooManifest& zoo,
   out += SweepTables(ctx);
   out += TuningSection(ctx);
   out += FiguresSection(ctx, figures, report_dir);
-  out += RunSection(e, results_json);
+  out += RunSection(e, zoo, results_json);
   return out;
 }
 

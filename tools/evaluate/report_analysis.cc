@@ -15,13 +15,6 @@ namespace {
 // interval at N = 400, so such a gap does not survive another key set.
 constexpr double kThinMargin = 0.05;
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const size_t m = v.size() / 2;
-  return v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
 // Report-split headline ASSIMs of one composite, filtered.
 template <typename Pred>
 std::vector<double> Assims(const ReportContext& ctx, const std::string& composite, Pred pred) {
@@ -183,25 +176,32 @@ std::string BaselineParagraph(const ReportContext& ctx, const std::string& c) {
   return out;
 }
 
+// The models the tuning choice is made for, in words.
+std::string SubsetWords(Subset subset) {
+  return subset == Subset::kAll ? "all pirated vs all independent models"
+                                : "copies that keep the original's weights vs all independent "
+                                  "models";
+}
+
 std::string LambdaParagraph(const ReportContext& ctx, const std::string& c) {
   const EvaluationOptions& opt = ctx.e().options;
+  const Subset subset = ctx.e().tuning.subset;
   double lo = INFINITY, hi = -INFINITY;
   double lo_l = 0, hi_l = 0;
   for (double l : opt.lambdas) {
     const SeparationRecord* r = FindSeparation(
-        ctx.e(), c, l, fingerprint::LambdaScaling::kResolution, "report", opt.keys, Subset::kAll);
+        ctx.e(), c, l, fingerprint::LambdaScaling::kResolution, "report", opt.keys, subset);
     if (r == nullptr || std::isnan(r->stats.margin)) continue;
     if (r->stats.margin < lo) lo = r->stats.margin, lo_l = l;
     if (r->stats.margin > hi) hi = r->stats.margin, hi_l = l;
   }
   if (!std::isfinite(lo)) return "";
   std::string out = absl::StrFormat(
-      "- Lambda (%s, resolution scaling): the margin ranges from %s (lambda %g) to %s (lambda "
-      "%g) over the sweep.",
-      Code(c), Fixed4(lo), lo_l, Fixed4(hi), hi_l);
-  const SeparationRecord* literal =
-      FindSeparation(ctx.e(), c, opt.lambda, fingerprint::LambdaScaling::kLiteral, "report",
-                     opt.keys, Subset::kAll);
+      "- Lambda (%s, resolution scaling, %s): the margin ranges from %s (lambda %g) to %s "
+      "(lambda %g) over the sweep.",
+      Code(c), SubsetWords(subset), Fixed4(lo), lo_l, Fixed4(hi), hi_l);
+  const SeparationRecord* literal = FindSeparation(
+      ctx.e(), c, opt.lambda, fingerprint::LambdaScaling::kLiteral, "report", opt.keys, subset);
   if (literal != nullptr) {
     absl::StrAppend(&out, " Taken literally (no resolution scaling), lambda ",
                     absl::StrFormat("%g", opt.lambda), " gives AUC ", Fixed3(literal->stats.auc),
@@ -248,14 +248,16 @@ std::string AnalysisSection(const ReportContext& ctx) {
   for (const std::string& c : ctx.composites()) out += Verdict(ctx, c);
   out += "\n";
   for (const std::string& c : ctx.composites()) out += BaselineParagraph(ctx, c);
+  out += LineageParagraph(ctx);
   out += "\n";
   out += LambdaParagraph(ctx, ctx.headline_composite());
 
-  // Which composite separates best at the headline setting (report split).
+  // Which composite separates best at the headline setting (report split), for the models
+  // the tuning choice is made for.
   const std::string* best = nullptr;
   const SeparationRecord* best_r = nullptr;
   for (const std::string& c : ctx.composites()) {
-    const SeparationRecord* r = ctx.Separation(c, Subset::kAll);
+    const SeparationRecord* r = ctx.Separation(c, e.tuning.subset);
     if (r == nullptr || std::isnan(r->stats.auc)) continue;
     if (best_r == nullptr || r->stats.auc > best_r->stats.auc ||
         (r->stats.auc == best_r->stats.auc && r->stats.margin > best_r->stats.margin)) {
@@ -265,8 +267,8 @@ std::string AnalysisSection(const ReportContext& ctx) {
   }
   if (best != nullptr) {
     absl::StrAppend(&out, "- Of the composites, ", Code(*best),
-                    " separates best on the report split (AUC ", Fixed3(best_r->stats.auc),
-                    ", margin ", Fixed4(best_r->stats.margin),
+                    " separates best on the report split (", SubsetWords(e.tuning.subset), ": AUC ",
+                    Fixed3(best_r->stats.auc), ", margin ", Fixed4(best_r->stats.margin),
                     "). That is an observation on the reported data, not a choice; the choice "
                     "is made on the tuning split below.\n");
   }
@@ -279,11 +281,23 @@ std::string AnalysisSection(const ReportContext& ctx) {
         &out, "- Proposed setting, chosen on the tuning split only: ", Code(t.chosen.composite),
         ", lambda ", absl::StrFormat("%g", t.chosen.lambda), " (", ScalingName(t.chosen.scaling),
         "), T* = ", Fixed4(t.threshold), is_default ? " (the default composite and lambda)" : "",
+        t.subset == Subset::kAll ? ""
+                                 : ", chosen for the copies that keep the original's weights "
+                                   "because no setting separated the distilled students on "
+                                   "the tuning split",
         ". Held out on the report split: AUC ", Fixed3(t.report.auc), ", margin ",
         Fixed4(t.report.margin), ", TPR ", Fixed3(t.report.tpr_at_threshold), " and FPR ",
-        Fixed3(t.report.fpr_at_threshold), " at T*.");
+        Fixed3(t.report.fpr_at_threshold), " at T*");
+    if (t.subset != Subset::kAll) {
+      absl::StrAppend(
+          &out, " (", t.report.positives, " weight-derived copies, ", t.report.negatives,
+          " independent models); counting the distilled students "
+          "as copies, TPR ",
+          Fixed3(t.report_all.tpr_at_threshold), " (", t.report_all.positives, " pirated)");
+    }
+    out += ".";
     if (!Separates(ctx.Separation(ctx.headline_composite(), Subset::kAll)) &&
-        !(t.report.auc == 1.0 && t.report.margin >= kThinMargin)) {
+        !(t.subset == Subset::kAll && t.report.auc == 1.0 && t.report.margin >= kThinMargin)) {
       out +=
           " No setting tried here separates all pirated from all independent models "
           "cleanly on the held-out keys either: with distilled students counted as copies, "

@@ -56,6 +56,9 @@ class ReportContext {
 // "vgg16" -> "VGG-16", "resnet18" -> "ResNet-18"; others unchanged.
 [[nodiscard]] std::string ArchName(std::string_view arch);
 
+// The median (NaN for none).
+[[nodiscard]] double Median(std::vector<double> v);
+
 // A number from an attack's setting JSON ({"epochs": 5} -> 5), or nullopt.
 [[nodiscard]] std::optional<double> SettingNumber(const std::string& setting_json, const char* key);
 

@@ -19,6 +19,12 @@ namespace infip::evaluate {
 // other composites and lambdas do, and what the tuning split proposes.
 [[nodiscard]] std::string AnalysisSection(const ReportContext& ctx);
 
+// What a headline fingerprint follows: whether the distilled students, which share no weights
+// with the original, copy its predictions more than independent models reproduce them, and
+// whether independent models that share the original's initial weights score above those with
+// their own. Bullets for the analysis section; empty when the zoo lacks the models.
+[[nodiscard]] std::string LineageParagraph(const ReportContext& ctx);
+
 // Relevance mass and blank fingerprints per composite.
 [[nodiscard]] std::string HealthSection(const ReportContext& ctx);
 

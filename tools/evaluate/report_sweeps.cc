@@ -256,14 +256,23 @@ std::string TuningSection(const ReportContext& ctx) {
   }
   out += c.Render();
   const Separation& r = t.report;
-  absl::StrAppend(&out,
-                  "\nTuning split, cell = AUC / margin. Chosen (bold): ", Code(t.chosen.composite),
-                  ", lambda ", absl::StrFormat("%g", t.chosen.lambda), " (",
-                  ScalingName(t.chosen.scaling), "), threshold T* = ", Fixed4(t.threshold),
+  absl::StrAppend(&out, "\nTuning split, cell = AUC / margin (",
+                  t.subset == Subset::kAll ? "all pirated vs all independent models"
+                                           : "weight-derived copies vs all independent models",
+                  "). Chosen (bold): ", Code(t.chosen.composite), ", lambda ",
+                  absl::StrFormat("%g", t.chosen.lambda), " (", ScalingName(t.chosen.scaling),
+                  "), threshold T* = ", Fixed4(t.threshold),
                   " from the tuning split. On the report split it gives AUC ", Fixed3(r.auc),
                   ", margin ", Fixed4(r.margin), ", and at T*: TPR ", Fixed3(r.tpr_at_threshold),
-                  ", FPR ", Fixed3(r.fpr_at_threshold), " (", r.positives, " pirated, ",
-                  r.negatives, " independent).\n\n");
+                  ", FPR ", Fixed3(r.fpr_at_threshold), " (", r.positives,
+                  t.subset == Subset::kAll ? " pirated, " : " weight-derived copies, ", r.negatives,
+                  " independent).");
+  if (t.subset != Subset::kAll) {
+    absl::StrAppend(&out, " With the distilled students counted as copies: AUC ",
+                    Fixed3(t.report_all.auc), ", TPR ", Fixed3(t.report_all.tpr_at_threshold), " (",
+                    t.report_all.positives, " pirated).");
+  }
+  out += "\n\n";
   return out;
 }
 

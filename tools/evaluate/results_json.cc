@@ -136,7 +136,9 @@ Json ResultsJson(const Evaluation& e) {
       {"candidates", std::move(candidates)},
       {"chosen", e.tuning.candidates.empty() ? Json(nullptr) : CandidateJson(e.tuning.chosen)},
       {"threshold", Num(e.tuning.threshold)},
-      {"report", SeparationJson(e.tuning.report)}};
+      {"subset", std::string(SubsetName(e.tuning.subset))},
+      {"report", SeparationJson(e.tuning.report)},
+      {"report_all", SeparationJson(e.tuning.report_all)}};
 
   Json extractions = Json::array();
   for (const ExtractionRecord& x : e.extractions) {

@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+
 namespace infip::evaluate {
 namespace {
 
@@ -86,16 +88,17 @@ double ZeroFalsePositiveThreshold(const std::vector<Scored>& scores) {
   return 0.5 * (highest_negative + next);
 }
 
-void ChooseSetting(Evaluation& e) {
+namespace {
+
+// Every non-blank candidate on the tuning split for `subset`; the best one in `t.chosen`.
+// Returns the chosen candidate's tuning scores (empty when there is no candidate).
+std::vector<Scored> RankCandidates(const Evaluation& e, Subset subset, Tuning& t) {
   const auto groups = Group(e);
   const SeparationOptions options{e.options.max_fpr, e.options.threshold};
   const int64_t n = e.options.keys;
-  Tuning& t = e.tuning;
-  t.criterion =
-      "on the tuning split only (all pirated vs all independent models, N keys): the highest "
-      "ROC AUC, then the widest margin, then the first in the order composites and lambdas "
-      "were given, among composites whose originals' fingerprints are not mostly blank; the "
-      "threshold is the widest-gap one with no false positive there";
+  t.excluded.clear();
+  t.candidates.clear();
+  t.chosen = TuningCandidate{};
   bool have = false;
   std::vector<Scored> chosen_tuning;
   const auto better = [](const Separation& a, const Separation& b) {
@@ -121,29 +124,57 @@ void ChooseSetting(Evaluation& e) {
       for (fingerprint::LambdaScaling scaling : SweptScalings()) {
         auto it = groups.find(GroupKey{composite, lambda, static_cast<int>(scaling), "tuning", n});
         if (it == groups.end()) continue;
-        TuningCandidate c{composite, lambda, scaling,
-                          Separate(ToScored(it->second, Subset::kAll), options)};
+        std::vector<Scored> scored = ToScored(it->second, subset);
+        TuningCandidate c{composite, lambda, scaling, Separate(scored, options)};
         if (!have || better(c.tuning, t.chosen.tuning)) {
           t.chosen = c;
-          chosen_tuning = ToScored(it->second, Subset::kAll);
+          chosen_tuning = std::move(scored);
           have = true;
         }
         t.candidates.push_back(std::move(c));
       }
     }
   }
-  if (!have) {
+  return chosen_tuning;
+}
+
+}  // namespace
+
+void ChooseSetting(Evaluation& e) {
+  Tuning& t = e.tuning;
+  const std::string rest =
+      ", N keys): the highest ROC AUC, then the widest margin, then the first in the order "
+      "composites and lambdas were given, among composites whose originals' fingerprints are "
+      "not mostly blank; the threshold is the widest-gap one with no false positive there";
+  t.subset = Subset::kAll;
+  std::vector<Scored> chosen_tuning = RankCandidates(e, Subset::kAll, t);
+  t.criterion =
+      absl::StrCat("on the tuning split only (all pirated vs all independent models", rest);
+  if (!chosen_tuning.empty() && !(t.chosen.tuning.auc == 1.0)) {
+    // Nothing separates every copy on the tuning data: choose for the claim that can be made.
+    t.subset = Subset::kExcludingDistillation;
+    chosen_tuning = RankCandidates(e, t.subset, t);
+    t.criterion = absl::StrCat(
+        "on the tuning split only. No candidate separated all pirated from all independent "
+        "models there (AUC < 1 everywhere), so the choice is made for the copies that keep the "
+        "original's weights (pirated models other than distilled students) vs all independent "
+        "models",
+        rest);
+  }
+  if (chosen_tuning.empty()) {
     t.threshold = kNaN;
     return;
   }
   t.threshold = ZeroFalsePositiveThreshold(chosen_tuning);
+  const auto groups = Group(e);
   const GroupKey report_key{t.chosen.composite, t.chosen.lambda, static_cast<int>(t.chosen.scaling),
-                            "report", n};
+                            "report", e.options.keys};
   auto it = groups.find(report_key);
   if (it != groups.end()) {
     const double at =
         std::isnan(t.threshold) ? std::numeric_limits<double>::infinity() : t.threshold;
-    t.report = Separate(ToScored(it->second, Subset::kAll), {options.max_fpr, at});
+    t.report = Separate(ToScored(it->second, t.subset), {e.options.max_fpr, at});
+    t.report_all = Separate(ToScored(it->second, Subset::kAll), {e.options.max_fpr, at});
   }
 }
 

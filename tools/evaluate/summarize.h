@@ -28,7 +28,9 @@ void SummarizeSeparation(Evaluation& e);
 
 // Chooses among the lambda sweep's settings on the tuning split (all pirated vs all
 // independent): highest AUC, then widest margin, then the earliest in the order the options
-// list composites and lambdas. Then measures that choice on the report split.
+// list composites and lambdas. When no candidate reaches AUC 1 there, chooses the same way for
+// the copies that keep the original's weights (Subset::kExcludingDistillation). Then measures
+// that choice on the report split, for that subset and for all models.
 void ChooseSetting(Evaluation& e);
 
 }  // namespace infip::evaluate

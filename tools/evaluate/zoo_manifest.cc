@@ -1,5 +1,6 @@
 #include "tools/evaluate/zoo_manifest.h"
 
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -128,6 +129,12 @@ absl::StatusOr<ZooModel> ParseModel(const json& entry, size_t index, const std::
   INFIP_ASSIGN_OR_RETURN(m.test_accuracy, OptionalNumber(entry, where, "test_accuracy"));
   INFIP_ASSIGN_OR_RETURN(m.watermark_accuracy, OptionalNumber(entry, where, "watermark_accuracy"));
   INFIP_ASSIGN_OR_RETURN(m.alias_of, OptionalString(entry, where, "alias_of"));
+  INFIP_ASSIGN_OR_RETURN(m.build_seconds, OptionalNumber(entry, where, "build_seconds"));
+  INFIP_ASSIGN_OR_RETURN(std::optional<double> seed, OptionalNumber(entry, where, "seed"));
+  if (seed.has_value()) {
+    if (*seed != std::floor(*seed)) return FieldError(where, "seed", "must be an integer");
+    m.seed = static_cast<int64_t>(*seed);
+  }
 
   if (m.role == Role::kBaseline) {
     if (model.has_value()) return FieldError(where, "model", "must be null for a baseline");

@@ -10,6 +10,7 @@
 // loaded, with INVALID_ARGUMENT naming the entry and the field.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,11 @@ struct ZooModel {
   std::optional<double> test_accuracy;
   std::optional<double> watermark_accuracy;
   std::optional<std::string> alias_of;  // the same file as another entry (other architecture)
+  // Seconds the zoo took to train or derive this model when it was built (kept in the cache, so
+  // a rerun that only loads it still reports what it cost).
+  std::optional<double> build_seconds;
+  // The seed of the model's initial weights (trained models; attacks record their own seed).
+  std::optional<int64_t> seed;
 };
 
 struct ZooKeys {

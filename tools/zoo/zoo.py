@@ -2,7 +2,7 @@
 """Builds infip's model zoo (originals, pirated copies, independent models) into a cache
 directory outside the repository and writes <cache>/manifest.json. See README.md.
 
-  /usr/bin/python3 tools/zoo/zoo.py [--cache ~/.cache/infip-zoo] [--width 8] [--epochs 4] ...
+  /usr/bin/python3 tools/zoo/zoo.py [--cache ~/.cache/infip-zoo] [--width 8] [--epochs 3] ...
   /usr/bin/python3 tools/zoo/zoo.py --smoke --cache /tmp/zoo-smoke      # CI: tiny, < 2 min
 
 Models already in the cache (same settings hash) are not rebuilt. After building, every entry
@@ -47,11 +47,13 @@ def parse():
     p.add_argument("--smoke", action="store_true", help="tiny everything (CI)")
     p.add_argument("--archs", default="vgg16,resnet18", help="architectures with originals")
     p.add_argument("--width", type=int, default=8, help="channels of the first stage (64 = full)")
-    p.add_argument("--epochs", type=int, default=4, help="training epochs of trained models")
-    p.add_argument("--train-size", type=int, default=8000, help="images of the owner's half")
+    p.add_argument("--epochs", type=int, default=3, help="training epochs of trained models")
+    p.add_argument("--train-size", type=int, default=30000, help="images of the owner's half")
     p.add_argument("--eval-size", type=int, default=None, help="test images for accuracy (7000)")
     p.add_argument("--attacker-size", type=int, default=2000)
-    p.add_argument("--opt", choices=("sgd", "adam"), default="sgd")
+    p.add_argument("--opt", choices=("sgd", "adam"), default="adam")
+    p.add_argument("--flip", action="store_true",
+                   help="random horizontal flips when training originals and seeds")
     p.add_argument("--lr", type=float, default=None, help="default: 0.05 (sgd), 0.002 (adam)")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--seeds", type=int, default=5, help="independent seeds per architecture")
@@ -94,7 +96,8 @@ class Zoo:
         self.keys = {}       # name -> settings hash
         self.base = {"code": CODE_VERSION, "split_seed": D.SPLIT_SEED, "width": args.width,
                      "epochs": args.epochs, "train_size": args.train_size, "opt": args.opt,
-                     "lr": args.lr, "batch": args.batch, "attacker_size": args.attacker_size}
+                     "lr": args.lr, "batch": args.batch, "attacker_size": args.attacker_size,
+                     "flip": args.flip}
 
     def log(self, msg):
         print(msg, flush=True)
@@ -151,7 +154,8 @@ class Zoo:
     def trained(self, arch, seed, data):
         x, y = data
         return lambda: T.train(M.build(arch, self.a.width, seed), x, y, self.a.epochs, seed,
-                               opt=self.a.opt, lr=self.a.lr, batch=self.a.batch)
+                               opt=self.a.opt, lr=self.a.lr, batch=self.a.batch,
+                               flip=self.a.flip)
 
     def build(self):
         a, ax, ay = self.a, self.atk[0], self.atk[1]
@@ -200,6 +204,9 @@ class Zoo:
             self.make("%s-disjoint" % arch, arch, "independent", "disjoint-data",
                       {"data": "half_b"}, ORIGINAL_SEED, None,
                       self.trained(arch, ORIGINAL_SEED, self.train_b), o)
+            k = a.seeds + 1   # disjoint data and its own initial weights: neither shared
+            self.make("%s-disjoint-seed%d" % (arch, k), arch, "independent", "disjoint-data",
+                      {"data": "half_b"}, k, None, self.trained(arch, k, self.train_b), o)
             self.alias("%s-vs-%s" % (arch, OTHER[arch]), "%s-original" % OTHER[arch],
                        "independent", "other-architecture", o)
             self.make("%s-random" % arch, arch, "independent", "random-init", None, RANDOM_SEED,
@@ -227,9 +234,13 @@ class Zoo:
                 params = dict(loaded.named_parameters())
                 names = [n + ".weight" for n, m in eager.named_modules()
                          if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-                sp = A.sparsity([params[n] for n in names])
+                weights = [params[n] for n in names]
+                sp = A.sparsity(weights)
                 e["sparsity"] = sp
-                if sp < e["setting"]["fraction"] - 1e-9:
+                # prune() zeroes round(fraction * n) weights, which may fall short of the
+                # fraction by less than half a weight.
+                n = sum(w.numel() for w in weights)
+                if sp * n < round(e["setting"]["fraction"] * n) - 0.5:
                     fails.append("%s: sparsity %.4f < %.2f" % (name, sp, e["setting"]["fraction"]))
                 self.log("  check %-24s sparsity %.4f (claimed %.2f)" % (
                     name, sp, e["setting"]["fraction"]))
