@@ -143,22 +143,22 @@ std::vector<Scored> RankCandidates(const Evaluation& e, Subset subset, Tuning& t
 void ChooseSetting(Evaluation& e) {
   Tuning& t = e.tuning;
   const std::string rest =
-      ", N keys): the highest ROC AUC, then the widest margin, then the first in the order "
+      "): the highest ROC AUC, then the widest margin, then the first in the order "
       "composites and lambdas were given, among composites whose originals' fingerprints are "
       "not mostly blank; the threshold is the widest-gap one with no false positive there";
   t.subset = Subset::kAll;
   std::vector<Scored> chosen_tuning = RankCandidates(e, Subset::kAll, t);
   t.criterion =
-      absl::StrCat("on the tuning split only (all pirated vs all independent models", rest);
+      absl::StrCat("on the tuning split only (all pirated vs all independent models, N keys", rest);
   if (!chosen_tuning.empty() && !(t.chosen.tuning.auc == 1.0)) {
     // Nothing separates every copy on the tuning data: choose for the claim that can be made.
     t.subset = Subset::kExcludingDistillation;
     chosen_tuning = RankCandidates(e, t.subset, t);
     t.criterion = absl::StrCat(
-        "on the tuning split only. No candidate separated all pirated from all independent "
-        "models there (AUC < 1 everywhere), so the choice is made for the copies that keep the "
-        "original's weights (pirated models other than distilled students) vs all independent "
-        "models",
+        "on the tuning split only (the copies that keep the original's weights, that is every "
+        "pirated model but the distilled students, vs all independent models, N keys; no "
+        "candidate separated all pirated from all independent models there, AUC < 1 "
+        "everywhere",
         rest);
   }
   if (chosen_tuning.empty()) {
