@@ -87,6 +87,17 @@ TEST_F(LineageTest, SharedInitialWeightsAboveEveryOtherIndependentModel) {
       << out;
 }
 
+TEST_F(LineageTest, NamesTheModelsTrainedOnTheSameDataFromTheirOwnSeed) {
+  zoo_.models.push_back(Model("disjoint-seed3", Role::kIndependent, "disjoint-data", 3));
+  e_.headline.push_back(Scored("disjoint-seed3", Role::kIndependent, "disjoint-data", 0.62, 0.94));
+  const std::string out = Render();
+  // Own seeds: 0.60, 0.62, 0.64 (median 0.62); the disjoint-data one among them is named.
+  EXPECT_NE(out.find("(highest 0.6400, median 0.6200; the same data from initial weights of "
+                     "their own: `disjoint-seed3` 0.6200)"),
+            std::string::npos)
+      << out;
+}
+
 TEST_F(LineageTest, SharedInitialWeightsThatLeaveNoTrace) {
   e_.headline[2].comparison.assim = 0.55;
   const std::string out = Render();

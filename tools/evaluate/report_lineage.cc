@@ -20,6 +20,7 @@ struct Named {
   std::string name;
   double assim = 0.0;
   double agreement = 0.0;
+  std::string attack;
 };
 
 // Trained independent models of the original's own architecture.
@@ -120,43 +121,55 @@ std::string InitialisationBullet(const ReportContext& ctx) {
     const ZooModel* m = ctx.zoo().Find(s.suspect);
     const ZooModel* o = ctx.zoo().Find(s.against);
     if (m == nullptr || o == nullptr || !m->seed.has_value() || !o->seed.has_value()) continue;
-    (*m->seed == *o->seed ? shared : own).push_back({s.suspect, s.comparison.assim, 0.0});
+    (*m->seed == *o->seed ? shared : own).push_back({s.suspect, s.comparison.assim, 0.0, s.attack});
   }
   if (shared.empty() || own.empty()) return "";
-  std::vector<double> own_assims;
-  for (const Named& n : own) own_assims.push_back(n.assim);
-  const double own_median = Median(own_assims);
+  const auto assims = [](const std::vector<Named>& v) {
+    std::vector<double> out;
+    for (const Named& n : v) out.push_back(n.assim);
+    return out;
+  };
+  const double own_median = Median(assims(own));
+  const double shared_median = Median(assims(shared));
   const auto assim = [](const Named& n) { return n.assim; };
-  const auto [sh_lo, sh_hi] = Range(shared, assim);
+  const double shared_lo = Range(shared, assim).first;
   const double own_hi = Range(own, assim).second;
+  // Models trained like a shared-seed one (same attack: the same data) but from their own seed.
+  std::vector<Named> matched;
+  for (const Named& n : own) {
+    if (std::any_of(shared.begin(), shared.end(),
+                    [&](const Named& x) { return x.attack == n.attack; })) {
+      matched.push_back(n);
+    }
+  }
+  const std::string matched_words =
+      matched.empty()
+          ? ""
+          : absl::StrCat("; the same data from initial weights of their own: ", List(matched));
   std::string out = absl::StrCat(
       "- **Initial weights.** Independent models trained from the original's own initial "
       "weights (the same seed) on other data (",
       List(shared), ") score ");
-  if (sh_lo > own_hi) {
+  if (shared_lo > own_hi) {
     absl::StrAppend(
         &out, "above every independent model with initial weights of its own (highest ",
-        Fixed4(own_hi), ", median ", Fixed4(own_median), "). Part of what a ",
+        Fixed4(own_hi), ", median ", Fixed4(own_median), matched_words, "). Part of what a ",
         Code(ctx.headline_composite()),
         " fingerprint carries from the original is its random initialisation, which every "
         "weight-derived copy also keeps. Two developers who seed alike (a framework default, a "
         "shared training script) start closer than the other independent models here, and "
         "these models are the hardest negatives of the zoo.\n");
-  } else if (Median([&] {
-               std::vector<double> v;
-               for (const Named& n : shared) v.push_back(n.assim);
-               return v;
-             }()) > own_median) {
+  } else if (shared_median > own_median) {
     absl::StrAppend(&out,
                     "higher on median than independent models with initial weights of "
                     "their own (median ",
-                    Fixed4(own_median), ", highest ", Fixed4(own_hi),
+                    Fixed4(own_median), ", highest ", Fixed4(own_hi), matched_words,
                     "), but the two groups overlap.\n");
   } else {
     absl::StrAppend(&out,
                     "no higher than independent models with initial weights of their own "
                     "(median ",
-                    Fixed4(own_median), ", highest ", Fixed4(own_hi),
+                    Fixed4(own_median), ", highest ", Fixed4(own_hi), matched_words,
                     "): the initialisation leaves no visible trace.\n");
   }
   return out;
