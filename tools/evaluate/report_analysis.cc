@@ -176,13 +176,6 @@ std::string BaselineParagraph(const ReportContext& ctx, const std::string& c) {
   return out;
 }
 
-// The models the tuning choice is made for, in words.
-std::string SubsetWords(Subset subset) {
-  return subset == Subset::kAll ? "all pirated vs all independent models"
-                                : "copies that keep the original's weights vs all independent "
-                                  "models";
-}
-
 std::string LambdaParagraph(const ReportContext& ctx, const std::string& c) {
   const EvaluationOptions& opt = ctx.e().options;
   const Subset subset = ctx.e().tuning.subset;

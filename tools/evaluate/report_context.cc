@@ -96,6 +96,12 @@ std::optional<double> SettingNumber(const std::string& setting_json, const char*
   return it->get<double>();
 }
 
+std::string SubsetWords(Subset subset) {
+  return subset == Subset::kAll ? "all pirated vs all independent models"
+                                : "copies that keep the original's weights vs all independent "
+                                  "models";
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(v.begin(), v.end());

@@ -56,6 +56,10 @@ class ReportContext {
 // "vgg16" -> "VGG-16", "resnet18" -> "ResNet-18"; others unchanged.
 [[nodiscard]] std::string ArchName(std::string_view arch);
 
+// The models a tuning choice is made for, in words: "all pirated vs all independent models",
+// or the copies that keep the original's weights vs all independent models.
+[[nodiscard]] std::string SubsetWords(Subset subset);
+
 // The median (NaN for none).
 [[nodiscard]] double Median(std::vector<double> v);
 

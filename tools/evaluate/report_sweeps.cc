@@ -256,9 +256,7 @@ std::string TuningSection(const ReportContext& ctx) {
   }
   out += c.Render();
   const Separation& r = t.report;
-  absl::StrAppend(&out, "\nTuning split, cell = AUC / margin (",
-                  t.subset == Subset::kAll ? "all pirated vs all independent models"
-                                           : "weight-derived copies vs all independent models",
+  absl::StrAppend(&out, "\nTuning split, cell = AUC / margin (", SubsetWords(t.subset),
                   "). Chosen (bold): ", Code(t.chosen.composite), ", lambda ",
                   absl::StrFormat("%g", t.chosen.lambda), " (", ScalingName(t.chosen.scaling),
                   "), threshold T* = ", Fixed4(t.threshold),
