@@ -9,7 +9,7 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN bash scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN BUILD_TARGET="infip infip-server" \
+RUN BUILD_TARGET="infip infip-server infip-worker" \
     bash scripts/build.sh -DINFIP_BUILD_TESTS=OFF -DINFIP_BUILD_BENCH=OFF
 
 FROM debian:12 AS runtime
@@ -17,6 +17,7 @@ COPY scripts/install-deps.sh /tmp/install-deps.sh
 RUN bash /tmp/install-deps.sh --runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh
 COPY --from=build /src/build/client/infip /usr/local/bin/infip
 COPY --from=build /src/build/server/infip-server /usr/local/bin/infip-server
+COPY --from=build /src/build/server/infip-worker /usr/local/bin/infip-worker
 RUN useradd --system --uid 10001 --no-create-home infip \
     && mkdir -p /var/lib/infip && chown infip /var/lib/infip
 USER 10001

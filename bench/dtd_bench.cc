@@ -13,6 +13,7 @@
 
 #include <torch/csrc/autograd/autograd.h>
 
+#include "bench_util.h"
 #include "infip/dtd/engine.h"
 #include "infip/similarity/ssim.h"
 
@@ -72,45 +73,10 @@ void BM_SsimPerImageLoop(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * g_setup.keys);
 }
 
-// Keeps the console output and remembers each benchmark's mean time per iteration.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Iteration && r.iterations > 0) {
-        seconds_[r.run_name.function_name] = r.real_accumulated_time / r.iterations;
-      }
-    }
-  }
-  double Ratio(const std::string& a, const std::string& b) const {
-    auto ia = seconds_.find(a), ib = seconds_.find(b);
-    if (ia == seconds_.end() || ib == seconds_.end() || ib->second == 0) return -1;
-    return ia->second / ib->second;
-  }
-
- private:
-  std::map<std::string, double> seconds_;
-};
-
-bool TakeFlag(int& argc, char** argv, const std::string& name, std::string& value) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind(name + "=", 0) == 0 || (arg == name && i + 1 < argc)) {
-      const bool joined = arg != name;
-      value = joined ? arg.substr(name.size() + 1) : argv[i + 1];
-      const int drop = joined ? 1 : 2;
-      for (int j = i; j + drop < argc; ++j) argv[j] = argv[j + drop];
-      argc -= drop;
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  using infip::bench::TakeFlag;
   std::string v;
   if (TakeFlag(argc, argv, "--model", v)) g_setup.model_path = v;
   if (TakeFlag(argc, argv, "--batch", v)) g_setup.batch = std::stoll(v);
@@ -136,7 +102,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_SsimPerImageLoop", BM_SsimPerImageLoop)
       ->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
+  infip::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::cout << "ssim_loop_over_batched_ratio="
             << reporter.Ratio("BM_SsimPerImageLoop", "BM_SsimBatched") << "\n";

@@ -34,7 +34,7 @@ absl::Status RunExtract(const ExtractFlags& flags) {
   ProgressBar bar("extract");
   INFIP_ASSIGN_OR_RETURN(
       audit::Extraction extraction,
-      RunExtraction(flags.keys, image_options, !flags.no_key_preview,
+      RunExtraction(flags.keys, image_options, !flags.no_key_preview, /*keep_relevance=*/false,
                     [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
   bar.Finish();
 

@@ -26,6 +26,7 @@ absl::Status RunRelevance(const RelevanceFlags& flags) {
   INFIP_ASSIGN_OR_RETURN(
       audit::Extraction extraction,
       RunExtraction(flags.keys, fingerprint::ImageOptions{}, /*with_key_preview=*/false,
+                    /*keep_relevance=*/true,
                     [&bar](int64_t done, int64_t total) { bar.Update(done, total); }));
   bar.Finish();
 

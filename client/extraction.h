@@ -16,8 +16,9 @@ namespace infip::cli {
 
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
+// `keep_relevance`: also return the raw relevance (infip relevance).
 [[nodiscard]] absl::StatusOr<audit::Extraction> RunExtraction(
     const KeyFlags& flags, const fingerprint::ImageOptions& image_options, bool with_key_preview,
-    const ProgressFn& progress);
+    bool keep_relevance, const ProgressFn& progress);
 
 }  // namespace infip::cli

@@ -46,6 +46,22 @@ void AddKeyFlags(CLI::App& command, KeyFlags& flags) {
       ->capture_default_str();
   command.add_option("--device", flags.device, "device to run the model on, e.g. cpu or cuda:0")
       ->capture_default_str();
+  command.add_flag("--no-sandbox", flags.no_sandbox,
+                   "run the model inside this process instead of a confined infip-worker; only "
+                   "for model files you trust (a TorchScript file is a program)");
+  command.add_flag("--no-source-scan", flags.no_source_scan,
+                   "let the worker load models whose TorchScript source defines __setstate__ or "
+                   "calls file operations (the worker's confinement still holds)");
+  command
+      .add_option("--worker-memory", flags.worker_memory_mib,
+                  "MiB of address space the worker may use (default: all of this machine's "
+                  "memory)")
+      ->check(PositiveInteger());
+  command
+      .add_option("--worker-timeout", flags.worker_timeout_s,
+                  "seconds the worker may take to load the model, and again to explain the "
+                  "keys (default: 60 s + 60 s per GiB of model; 120 s + 10 s per 224x224 key)")
+      ->check(PositiveInteger());
 }
 
 void AddKeySetFlags(CLI::App& command, KeyFlags& flags) {

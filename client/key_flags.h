@@ -25,6 +25,11 @@ struct KeyFlags {
   bool rgb = false;
   std::string mean, std, low, high;  // "v" or "v1,v2,v3", empty: default
   std::string device = "cpu";
+  // The sandboxed worker (docs/security.md).
+  bool no_sandbox = false;        // run the model in this process (trusted files only)
+  bool no_source_scan = false;    // the archive check's source scan off
+  int64_t worker_memory_mib = 0;  // 0: the machine's physical memory
+  int64_t worker_timeout_s = 0;   // load and each extraction; 0: the server's rules
 };
 
 // Registers the flags on `command`; values land in `flags`, which must outlive parsing.

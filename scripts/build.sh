@@ -3,7 +3,7 @@
 #
 #   bash scripts/build.sh [extra cmake arguments...]
 #   BUILD_TARGET=infip bash scripts/build.sh      # only the CLI
-#   BUILD_TARGET="infip infip-server" bash scripts/build.sh
+#   BUILD_TARGET="infip infip-server infip-worker" bash scripts/build.sh
 #   BUILD_DIR=build-debug BUILD_TYPE=Debug bash scripts/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-BUILD_TARGET="infip infip-server" bash scripts/build.sh
+BUILD_TARGET="infip infip-server infip-worker" bash scripts/build.sh
 
 OUT=out/demo
 BUILD="${BUILD_DIR:-build}"

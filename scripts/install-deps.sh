@@ -12,14 +12,14 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev zlib1g-dev libssl-dev
   python3 python3-torch python3-torchvision python3-skimage python3-numpy
   dataset-fashion-mnist
-  libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev openssl sqlite3
+  libsqlite3-dev nlohmann-json3-dev libcurl4-openssl-dev openssl sqlite3 libseccomp-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc prometheus-cpp-dev
   python3-grpcio python3-grpc-tools python3-protobuf prometheus
 )
 RUNTIME_PACKAGES=(
   libtorch1.13 libabsl20220623 libspdlog1.10 libfmt9
   libopencv-core406 libopencv-imgproc406 libopencv-imgcodecs406
-  zlib1g libssl3 libsqlite3-0 libcurl4
+  zlib1g libssl3 libsqlite3-0 libcurl4 libseccomp2
   libgrpc++1.51 libgrpc29 libprotobuf32 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
 )
 

@@ -11,30 +11,16 @@
 #include "infip/common/version.h"
 #include "infip/dtd/composite.h"
 #include "server/absl_view.h"
+#include "server/config_table.h"
 #include "server/config_values.h"
 #include "server/version.h"
 
 namespace infip::server {
-namespace {
-
-enum class Kind { kValue, kList, kSwitch };
-
-// One setting: its flag, its variable, its help, and how its text lands in the config. The
-// table below is the single list of settings; --help and the environment both come from it.
-struct Setting {
-  const char* flag;
-  const char* env;
-  Kind kind;
-  const char* help;
-  std::function<absl::Status(std::string_view text, ServerConfig& config)> apply;
-};
-
-absl::Status OutOfRange(const std::string& what) { return absl::InvalidArgumentError(what); }
 
 absl::Status CheckedInt(std::string_view text, int64_t low, int64_t high, int64_t* out) {
   INFIP_ASSIGN_OR_RETURN(int64_t v, ParseInteger(text));
   if (v < low || v > high) {
-    return OutOfRange(absl::StrCat(v, " is outside ", low, "..", high));
+    return absl::InvalidArgumentError(absl::StrCat(v, " is outside ", low, "..", high));
   }
   *out = v;
   return absl::OkStatus();
@@ -43,13 +29,17 @@ absl::Status CheckedInt(std::string_view text, int64_t low, int64_t high, int64_
 absl::Status CheckedBytes(std::string_view text, int64_t low, int64_t high, int64_t* out) {
   INFIP_ASSIGN_OR_RETURN(int64_t v, ParseByteSize(text));
   if (v < low || v > high) {
-    return OutOfRange(absl::StrCat(v, " bytes is outside ", low, "..", high));
+    return absl::InvalidArgumentError(absl::StrCat(v, " bytes is outside ", low, "..", high));
   }
   *out = v;
   return absl::OkStatus();
 }
 
-std::vector<Setting> Settings() {
+namespace {
+
+using Kind = SettingKind;
+
+std::vector<Setting> CoreSettings() {
   using C = ServerConfig;
   return {
       {"--listen", "INFIP_LISTEN", Kind::kValue,
@@ -245,6 +235,15 @@ std::vector<Setting> Settings() {
          return absl::OkStatus();
        }},
   };
+}
+
+// Every setting, in --help's order.
+std::vector<Setting> Settings() {
+  std::vector<Setting> all = CoreSettings();
+  for (std::vector<Setting> family : {SandboxSettings()}) {
+    for (Setting& s : family) all.push_back(std::move(s));
+  }
+  return all;
 }
 
 constexpr char kDescription[] =

@@ -30,6 +30,22 @@ enum class LogFormat { kText, kJson };
 
 inline constexpr int64_t kMiB = int64_t{1} << 20;
 
+// The sandboxed worker that runs every model (docs/security.md). Zero durations and sizes mean
+// "derived": see the flags' help.
+struct SandboxConfig {
+  std::string worker_binary;  // empty: infip-worker beside infip-server
+  int pool_size = -1;         // idle workers kept started; -1: as many as run at once
+  int64_t memory_bytes = 0;   // per worker; 0: physical memory / workers at once
+  absl::Duration cpu_time = absl::Hours(6);            // per worker, a backstop
+  absl::Duration load_timeout = absl::ZeroDuration();  // 0: 60 s + 60 s per GiB of model
+  // 0: 120 s + 10 s per key of 3 x 224 x 224 values (pro rata for other sizes).
+  absl::Duration extract_timeout = absl::ZeroDuration();
+  int64_t archive_max_bytes = 0;  // uncompressed archive; 0: 2 x --max-upload-bytes
+  double archive_max_ratio = 200.0;
+  int64_t archive_max_entries = 20000;
+  bool source_scan = true;
+};
+
 struct ServerConfig {
   // Transport.
   std::string listen = "127.0.0.1:50051";
@@ -51,6 +67,8 @@ struct ServerConfig {
   int64_t max_keys = 4096;
   int64_t max_key_set_bytes = 256 * kMiB;
   int64_t max_fingerprint_bytes = 256 * kMiB;
+
+  SandboxConfig sandbox;
 
   // Remote handles (docs/remote-handles.md).
   std::vector<std::string> allowed_roots;

@@ -97,15 +97,20 @@ absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConf
     INFIP_RETURN_IF_ERROR(WithContext(loaded.status(), "signing key"));
     s->signer_ = std::move(*loaded);
   }
+  const int workers = config.workers > 0 ? config.workers : (s->device_.is_cuda ? 2 : 1);
+  {
+    auto started = StartSandbox(config, s->device_, workers);
+    INFIP_RETURN_IF_ERROR(WithContext(started.status(), "sandboxed worker"));
+    s->sandbox_ = *std::move(started);
+  }
   INFIP_ASSIGN_OR_RETURN(
       s->auditor_, audit::Auditor::Create(MakeAuditorOptions(config, s->device_), s->store_.get(),
-                                          s->signer_.get()));
+                                          s->signer_.get(), s->sandbox_.backend.get()));
   {
     auto created = fetch::Fetcher::Create(MakeFetchPolicy(config));
     INFIP_RETURN_IF_ERROR(WithContext(created.status(), "remote handles"));
     s->fetcher_ = std::move(*created);
   }
-  const int workers = config.workers > 0 ? config.workers : (s->device_.is_cuda ? 2 : 1);
   INFIP_ASSIGN_OR_RETURN(s->queue_, WorkQueue::Create(workers, config.queue_depth));
 
   MetricsOptions metrics_options;

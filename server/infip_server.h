@@ -28,6 +28,7 @@
 #include "server/device.h"
 #include "server/health_monitor.h"
 #include "server/metrics.h"
+#include "server/sandbox_setup.h"
 #include "server/service.h"
 #include "server/work_queue.h"
 
@@ -64,6 +65,7 @@ class InfipServer {
   DeviceChoice device_;
   std::unique_ptr<store::RegistrationStore> store_;
   std::unique_ptr<verdict::Signer> signer_;
+  Sandbox sandbox_;
   std::unique_ptr<audit::Auditor> auditor_;
   std::unique_ptr<fetch::Fetcher> fetcher_;
   std::unique_ptr<WorkQueue> queue_;

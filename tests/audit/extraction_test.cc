@@ -23,6 +23,7 @@ TEST(ExtractionTest, MakesAFingerprintSetWithFullMetadata) {
   settings.image.lambda = 1234.5;
   settings.image.scaling = fingerprint::LambdaScaling::kLiteral;
   settings.chunk_size = 3;
+  settings.keep_relevance = true;
   absl::StatusOr<Extraction> e =
       ExtractFromFile(ModelPath("vgg_like.pt"), keys, settings, torch::kCPU, Control{});
   ASSERT_TRUE(e.ok()) << e.status();

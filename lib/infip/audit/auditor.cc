@@ -29,9 +29,10 @@ namespace infip::audit {
 // calls share no mutable state.
 struct Auditor::Impl {
   AuditorOptions options;
-  torch::Device device;
   store::RegistrationStore* store;
   const verdict::Signer* signer;
+  std::unique_ptr<ExtractionBackend> own_backend;  // when Create was given none
+  ExtractionBackend* backend;
 
   [[nodiscard]] absl::Status CheckKeys(io::KeySet& keys) const;
   [[nodiscard]] absl::StatusOr<RegisteredSet> LoadRegistration(std::string_view id) const;
@@ -151,12 +152,19 @@ absl::StatusOr<store::Registration> Auditor::Impl::Store(store::Registration r,
 
 absl::StatusOr<std::unique_ptr<Auditor>> Auditor::Create(AuditorOptions options,
                                                          store::RegistrationStore* store,
-                                                         const verdict::Signer* signer) {
+                                                         const verdict::Signer* signer,
+                                                         ExtractionBackend* backend) {
   if (store == nullptr) return absl::InvalidArgumentError("auditor: no registration store");
   if (signer == nullptr) return absl::InvalidArgumentError("auditor: no signer");
   INFIP_RETURN_IF_ERROR(CheckAuditorOptions(options));
-  INFIP_ASSIGN_OR_RETURN(torch::Device device, ParseDevice(options.device));
-  auto impl = std::unique_ptr<Impl>(new Impl{std::move(options), device, store, signer});
+  std::unique_ptr<ExtractionBackend> own_backend;
+  if (backend == nullptr) {
+    INFIP_ASSIGN_OR_RETURN(torch::Device device, ParseDevice(options.device));
+    own_backend = std::make_unique<InProcessBackend>(device);
+    backend = own_backend.get();
+  }
+  auto impl = std::unique_ptr<Impl>(
+      new Impl{std::move(options), store, signer, std::move(own_backend), backend});
   return std::unique_ptr<Auditor>(new Auditor(std::move(impl)));
 }
 
@@ -173,15 +181,15 @@ absl::StatusOr<store::Registration> Auditor::RegisterModel(const RegisterSetting
   INFIP_ASSIGN_OR_RETURN(ResolvedSettings resolved, ResolveSettings(settings, impl.options));
   INFIP_RETURN_IF_ERROR(CheckSuspect(model));
   INFIP_RETURN_IF_ERROR(impl.CheckKeys(keys));
-  INFIP_ASSIGN_OR_RETURN(LoadedModel loaded,
-                         LoadModel(model.path, model.sha256, impl.device, control));
+  INFIP_ASSIGN_OR_RETURN(std::unique_ptr<ModelSession> session,
+                         impl.backend->Open(model, control));
   ExtractionSettings extraction_settings;
   extraction_settings.composite = resolved.composite;
   extraction_settings.image = resolved.image;
   extraction_settings.chunk_size = impl.options.chunk_size;
   extraction_settings.with_key_preview = true;
   INFIP_ASSIGN_OR_RETURN(Extraction extraction,
-                         Extract(loaded, keys, extraction_settings, control));
+                         session->Extract(keys, extraction_settings, control));
 
   store::NewRegistration info;
   info.owner = resolved.owner;
@@ -190,7 +198,7 @@ absl::StatusOr<store::Registration> Auditor::RegisterModel(const RegisterSetting
   info.created = absl::Now();
   INFIP_ASSIGN_OR_RETURN(store::Registration r,
                          store::MakeRegistration(info, keys, extraction.set));
-  return impl.Store(std::move(r), verdict::Subject{model.name, loaded.sha256}, control);
+  return impl.Store(std::move(r), verdict::Subject{model.name, session->sha256()}, control);
 }
 
 absl::StatusOr<store::Registration> Auditor::RegisterFingerprints(const RegisterSettings& settings,
@@ -262,10 +270,10 @@ absl::StatusOr<VerdictRecord> Auditor::Verify(std::string_view registration_id,
   INFIP_RETURN_IF_ERROR(CheckControl(control, "reading the registration"));
   INFIP_ASSIGN_OR_RETURN(RegisteredSet reg, impl.LoadRegistration(registration_id));
   const std::string& id = reg.registration.id;
-  INFIP_ASSIGN_OR_RETURN(LoadedModel loaded,
-                         LoadModel(suspect.path, suspect.sha256, impl.device, control));
+  INFIP_ASSIGN_OR_RETURN(std::unique_ptr<ModelSession> session,
+                         impl.backend->Open(suspect, control));
   INFIP_ASSIGN_OR_RETURN(fingerprint::FingerprintSet suspect_set,
-                         ExtractSuspect(reg, loaded, impl.options.chunk_size, control));
+                         ExtractSuspect(reg, *session, impl.options.chunk_size, control));
 
   INFIP_RETURN_IF_ERROR(CheckControl(control, "comparing"));
   Report(control, Stage::kComparing, 0, 1, id);
@@ -278,13 +286,14 @@ absl::StatusOr<VerdictRecord> Auditor::Verify(std::string_view registration_id,
   INFIP_ASSIGN_OR_RETURN(
       PendingVerdict verdict,
       MakeVerdict(reg.registration, suspect_set, std::move(comparison),
-                  impl.options.compare.confidence, suspect.name, loaded.sha256, *impl.signer));
+                  impl.options.compare.confidence, suspect.name, session->sha256(),
+                  *impl.signer));
   INFIP_RETURN_IF_ERROR(CheckControl(control, "storing the verdict"));
   INFIP_RETURN_IF_ERROR(impl.store->PutVerdict(verdict.stored));
   Report(control, Stage::kSigning, 1, 1, id);
   const similarity::Comparison& c = verdict.record.comparison;
   spdlog::info("verdict {}: {} ({}) against {}: ASSIM {:.4f} [{:.4f}, {:.4f}], T {}, {}",
-               verdict.record.id, suspect.name, loaded.sha256, id, c.assim, c.ci_low, c.ci_high,
+               verdict.record.id, suspect.name, session->sha256(), id, c.assim, c.ci_low, c.ci_high,
                c.threshold, c.pirated ? "pirated" : "independent");
   return std::move(verdict.record);
 }
@@ -297,8 +306,8 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
   if (owner.has_value()) {
     INFIP_RETURN_IF_ERROR(CheckPrintable(*owner, kMaxOwnerCharacters, "owner"));
   }
-  INFIP_ASSIGN_OR_RETURN(LoadedModel loaded,
-                         LoadModel(suspect.path, suspect.sha256, impl.device, control));
+  INFIP_ASSIGN_OR_RETURN(std::unique_ptr<ModelSession> session,
+                         impl.backend->Open(suspect, control));
   INFIP_ASSIGN_OR_RETURN(std::vector<store::RegistrationSummary> all, ListAll(*impl.store, owner));
 
   ScreenOutcome outcome;
@@ -307,8 +316,10 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
   std::vector<store::RegistrationSummary> accepted;
   for (auto& [shape, group] : ByShape(std::move(all))) {
     INFIP_RETURN_IF_ERROR(CheckControl(control, "checking input shapes"));
-    const absl::Status fits = CheckAccepts(
-        *loaded.model, std::vector<int64_t>{1, shape.channels, shape.height, shape.width});
+    const absl::Status fits = session->CheckAccepts(
+        std::vector<int64_t>{1, shape.channels, shape.height, shape.width}, control);
+    // Only "does not take this shape" is a reason to skip; anything else ends the screening.
+    if (!fits.ok() && !absl::IsFailedPrecondition(fits)) return fits;
     for (store::RegistrationSummary& s : group) {
       if (fits.ok()) {
         accepted.push_back(std::move(s));
@@ -340,7 +351,7 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
     auto cached = extracted.find(key);
     if (cached == extracted.end()) {
       absl::StatusOr<fingerprint::FingerprintSet> suspect_set =
-          ExtractSuspect(*reg, loaded, impl.options.chunk_size, sub);
+          ExtractSuspect(*reg, *session, impl.options.chunk_size, sub);
       if (absl::IsFailedPrecondition(suspect_set.status())) {
         outcome.skipped.push_back(
             {summary.id, summary.input_shape, std::string(suspect_set.status().message())});
@@ -368,7 +379,8 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
     INFIP_ASSIGN_OR_RETURN(
         PendingVerdict v,
         MakeVerdict(c.registration, *c.suspect_set, std::move(c.comparison),
-                    impl.options.compare.confidence, suspect.name, loaded.sha256, *impl.signer));
+                    impl.options.compare.confidence, suspect.name, session->sha256(),
+                    *impl.signer));
     pending.push_back(std::move(v));
   }
   INFIP_RETURN_IF_ERROR(CheckControl(control, "storing the verdicts"));
@@ -390,7 +402,7 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
                      return a.comparison.assim > b.comparison.assim;
                    });
   spdlog::info("screened {} ({}): {} candidates, {} compared, {} skipped", suspect.name,
-               loaded.sha256, outcome.candidates, outcome.verdicts.size(), outcome.skipped.size());
+               session->sha256(), outcome.candidates, outcome.verdicts.size(), outcome.skipped.size());
   return outcome;
 }
 

@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "infip/audit/audit_types.h"
+#include "infip/audit/extraction_backend.h"
 #include "infip/io/key_set.h"
 #include "infip/store/registration.h"
 #include "infip/store/store.h"
@@ -33,10 +34,13 @@ namespace infip::audit {
 
 class Auditor {
  public:
-  // `store` and `signer` must outlive the Auditor. INVALID_ARGUMENT for unusable options (an
-  // unknown default composite, a threshold outside [-1, 1], a lambda <= 0).
+  // `store`, `signer` and `backend` must outlive the Auditor. Every model is run through
+  // `backend` (extraction_backend.h); null: an InProcessBackend on options.device, for callers
+  // whose models are trusted files. INVALID_ARGUMENT for unusable options (an unknown default
+  // composite, a threshold outside [-1, 1], a lambda <= 0).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Auditor>> Create(
-      AuditorOptions options, store::RegistrationStore* store, const verdict::Signer* signer);
+      AuditorOptions options, store::RegistrationStore* store, const verdict::Signer* signer,
+      ExtractionBackend* backend = nullptr);
   Auditor(const Auditor&) = delete;
   Auditor& operator=(const Auditor&) = delete;
   ~Auditor();

@@ -21,7 +21,7 @@ namespace {
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // The metadata of S: everything a verifier needs to extract S' the same way.
-fingerprint::FingerprintMetadata MakeMetadata(const LoadedModel& model, const io::KeySet& keys,
+fingerprint::FingerprintMetadata MakeMetadata(std::string_view model_sha256, const io::KeySet& keys,
                                               const dtd::Composite& composite,
                                               const fingerprint::ImageOptions& image,
                                               const torch::Tensor& predicted) {
@@ -31,7 +31,7 @@ fingerprint::FingerprintMetadata MakeMetadata(const LoadedModel& model, const io
   meta.lambda = image.lambda;
   meta.lambda_scaling = image.scaling;
   meta.key_set_sha256 = keys.sha256.empty() ? io::KeySetSha256(keys.inputs) : keys.sha256;
-  meta.model_sha256 = model.sha256;
+  meta.model_sha256 = std::string(model_sha256);
   meta.input_shape = {keys.inputs.size(1), keys.inputs.size(2), keys.inputs.size(3)};
   meta.preprocessing = keys.preprocessing;
   meta.box_low = keys.box_low;
@@ -108,9 +108,7 @@ absl::Status CheckAccepts(const model::CanonicalModel& model, c10::IntArrayRef b
   return absl::FailedPreconditionError(accepted.message());
 }
 
-absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& keys,
-                                   const ExtractionSettings& settings, const Control& control) {
-  if (model.model == nullptr) return absl::InvalidArgumentError("no model to extract from");
+absl::Status CheckExtractionRequest(const io::KeySet& keys, const ExtractionSettings& settings) {
   if (!keys.inputs.defined() || keys.inputs.dim() != 4 || keys.inputs.size(0) < 1) {
     return absl::InvalidArgumentError("key set: inputs must be a non-empty N x C x H x W batch");
   }
@@ -120,10 +118,20 @@ absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& k
   }
   absl::StatusOr<dtd::Composite> composite = dtd::Composite::ByName(settings.composite);
   if (!composite.ok()) return absl::InvalidArgumentError(composite.status().message());
-  INFIP_RETURN_IF_ERROR(CheckAccepts(*model.model, keys.inputs.sizes()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RawExtraction> ExplainKeys(std::shared_ptr<const model::CanonicalModel> model,
+                                          const io::KeySet& keys,
+                                          const ExtractionSettings& settings,
+                                          const Control& control) {
+  INFIP_RETURN_IF_ERROR(CheckExtractionRequest(keys, settings));
+  INFIP_ASSIGN_OR_RETURN(dtd::Composite composite, dtd::Composite::ByName(settings.composite));
+  if (model == nullptr) return absl::InvalidArgumentError("no model to extract from");
+  INFIP_RETURN_IF_ERROR(CheckAccepts(*model, keys.inputs.sizes()));
   INFIP_RETURN_IF_ERROR(CheckControl(control, "extracting fingerprints"));
 
-  INFIP_ASSIGN_OR_RETURN(auto engine, dtd::RelevanceEngine::Create(model.model, *composite));
+  INFIP_ASSIGN_OR_RETURN(auto engine, dtd::RelevanceEngine::Create(std::move(model), composite));
   const int64_t n = keys.inputs.size(0);
   Report(control, Stage::kExtracting, 0, n);
   dtd::ExplainOptions options;
@@ -147,26 +155,80 @@ absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& k
     return explained.status();
   }
 
-  Extraction out;
+  RawExtraction out;
   out.explain_seconds = elapsed.count();
   INFIP_RETURN_IF_ERROR(CatchTorchVoid(
       "making fingerprint images",
       [&] {
-        out.explanation.relevance = explained->relevance.to(torch::kCPU).contiguous();
-        out.explanation.predicted = explained->predicted.to(torch::kCPU).contiguous();
-        out.set.images =
-            fingerprint::FingerprintImages(fingerprint::IntrinsicFeature(out.explanation.relevance),
-                                           settings.image)
-                .to(torch::kCPU)
-                .contiguous();
+        out.predicted = explained->predicted.to(torch::kCPU, torch::kInt64).contiguous();
+        out.images = fingerprint::FingerprintImages(
+                         fingerprint::IntrinsicFeature(explained->relevance), settings.image)
+                         .to(torch::kCPU)
+                         .contiguous();
+        if (settings.keep_relevance) {
+          out.relevance = explained->relevance.to(torch::kCPU, torch::kFloat).contiguous();
+        }
+      },
+      absl::StatusCode::kInternal));
+  INFIP_RETURN_IF_ERROR(CheckControl(control, "extracting fingerprints"));
+  return out;
+}
+
+absl::StatusOr<Extraction> AssembleExtraction(RawExtraction raw, const io::KeySet& keys,
+                                              const ExtractionSettings& settings,
+                                              std::string_view model_sha256) {
+  INFIP_RETURN_IF_ERROR(CheckExtractionRequest(keys, settings));
+  INFIP_ASSIGN_OR_RETURN(dtd::Composite composite, dtd::Composite::ByName(settings.composite));
+  const int64_t n = keys.inputs.size(0);
+  const int64_t height = keys.inputs.size(2);
+  const int64_t width = keys.inputs.size(3);
+  const auto bad = [](std::string_view what) {
+    return absl::InternalError(absl::StrCat("the extraction's result: ", View(what)));
+  };
+  const torch::Tensor& images = raw.images;
+  if (!images.defined() || images.scalar_type() != torch::kByte || images.dim() != 3 ||
+      images.size(0) != n || images.size(1) != height || images.size(2) != width) {
+    return bad(
+        absl::StrCat("fingerprint images must be ", n, " x ", height, " x ", width, " uint8"));
+  }
+  const torch::Tensor& predicted = raw.predicted;
+  if (!predicted.defined() || predicted.scalar_type() != torch::kLong || predicted.dim() != 1 ||
+      predicted.size(0) != n) {
+    return bad(absl::StrCat("predictions must be ", n, " int64 classes"));
+  }
+  if (predicted.lt(0).any().item<bool>()) return bad("a predicted class is negative");
+  if (settings.keep_relevance) {
+    const torch::Tensor& r = raw.relevance;
+    if (!r.defined() || r.scalar_type() != torch::kFloat || r.sizes() != keys.inputs.sizes()) {
+      return bad("relevance must be float32 of the keys' shape");
+    }
+    if (!torch::isfinite(r).all().item<bool>()) return bad("relevance is not finite");
+  }
+  if (!(std::isfinite(raw.explain_seconds) && raw.explain_seconds >= 0)) {
+    return bad("the relevance pass's time is not a number >= 0");
+  }
+
+  Extraction out;
+  out.explain_seconds = raw.explain_seconds;
+  out.explanation.predicted = raw.predicted.cpu().contiguous();
+  if (settings.keep_relevance) out.explanation.relevance = raw.relevance.cpu().contiguous();
+  out.set.images = images.cpu().contiguous();
+  INFIP_RETURN_IF_ERROR(CatchTorchVoid(
+      "making the key preview",
+      [&] {
         if (settings.with_key_preview) out.set.key_preview = io::KeyPreview(keys).contiguous();
       },
       absl::StatusCode::kInternal));
   out.set.metadata =
-      MakeMetadata(model, keys, *composite, settings.image, out.explanation.predicted);
+      MakeMetadata(model_sha256, keys, composite, settings.image, out.explanation.predicted);
   INFIP_RETURN_IF_ERROR(fingerprint::Validate(out.set));
-  INFIP_RETURN_IF_ERROR(CheckControl(control, "extracting fingerprints"));
   return out;
+}
+
+absl::StatusOr<Extraction> Extract(const LoadedModel& model, const io::KeySet& keys,
+                                   const ExtractionSettings& settings, const Control& control) {
+  INFIP_ASSIGN_OR_RETURN(RawExtraction raw, ExplainKeys(model.model, keys, settings, control));
+  return AssembleExtraction(std::move(raw), keys, settings, model.sha256);
 }
 
 absl::StatusOr<Extraction> ExtractFromFile(const std::string& model_path, const io::KeySet& keys,

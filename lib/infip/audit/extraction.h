@@ -5,7 +5,12 @@
 //   load the model (canonicalise, check every op)  -> UNIMPLEMENTED / INVALID_ARGUMENT
 //   check that it accepts the keys' C x H x W       -> FAILED_PRECONDITION
 //   explain every key (dtd/engine.h), chunk by chunk, reporting progress
-//   turn relevance into 8-bit images with lambda    -> FingerprintSet
+//   turn relevance into 8-bit images with lambda    -> RawExtraction      (ExplainKeys)
+//   check that result, add metadata and key preview -> FingerprintSet     (AssembleExtraction)
+//
+// The first four steps run the model's code; a sandboxed worker runs them on untrusted models
+// (audit/extraction_backend.h) and only the RawExtraction comes back, which
+// AssembleExtraction checks like any untrusted input before anything is made of it.
 //
 // Between the steps and between chunks the Control (audit_types.h) is asked: a cancelled
 // call ends with CANCELLED, one past its deadline with DEADLINE_EXCEEDED.
@@ -72,15 +77,45 @@ struct ExtractionSettings {
   fingerprint::ImageOptions image;  // lambda and its scaling
   int64_t chunk_size = 64;          // keys per forward / backward pass
   bool with_key_preview = true;     // store KeyPreview(keys) in S, for evidence
+  bool keep_relevance = false;      // also return the N x C x H x W relevance (infip relevance)
 };
 
 struct Extraction {
   fingerprint::FingerprintSet set;  // S, with full metadata
-  dtd::Explanation explanation;     // relevance and predictions, on the CPU
-  double explain_seconds = 0.0;     // the relevance pass alone
+  // Predictions, and the relevance when settings.keep_relevance (undefined otherwise); CPU.
+  dtd::Explanation explanation;
+  double explain_seconds = 0.0;  // the relevance pass alone
 };
 
-// Explains `keys` with the model (Stage::kExtracting, done/total = keys) and makes S.
+// What running the model yields: the part of an extraction a sandboxed worker computes.
+struct RawExtraction {
+  torch::Tensor images;     // N x H x W uint8, CPU
+  torch::Tensor predicted;  // N int64, CPU
+  torch::Tensor relevance;  // N x C x H x W float32, CPU; only with keep_relevance
+  double explain_seconds = 0.0;
+};
+
+// INVALID_ARGUMENT for keys that are not a non-empty N x C x H x W batch, an unknown
+// composite or a lambda that is not positive. Extract checks this itself; a caller that sends
+// the work elsewhere checks it first.
+[[nodiscard]] absl::Status CheckExtractionRequest(const io::KeySet& keys,
+                                                  const ExtractionSettings& settings);
+
+// Steps 2-4 on a loaded model (progress and errors as Extract).
+[[nodiscard]] absl::StatusOr<RawExtraction> ExplainKeys(
+    std::shared_ptr<const model::CanonicalModel> model, const io::KeySet& keys,
+    const ExtractionSettings& settings, const Control& control);
+
+// Step 5: S from `raw`, which is checked first: INTERNAL naming what is wrong when its images
+// are not N x H x W uint8 for these keys, its predictions not N classes >= 0, its relevance
+// (when kept) not finite N x C x H x W float32, or its time not a finite number >= 0.
+[[nodiscard]] absl::StatusOr<Extraction> AssembleExtraction(RawExtraction raw,
+                                                            const io::KeySet& keys,
+                                                            const ExtractionSettings& settings,
+                                                            std::string_view model_sha256);
+
+// Explains `keys` with the model (Stage::kExtracting, done/total = keys) and makes S:
+// ExplainKeys then AssembleExtraction.
 // INVALID_ARGUMENT for an unknown composite or a lambda that is not positive;
 // FAILED_PRECONDITION when the model does not take the keys; CANCELLED / DEADLINE_EXCEEDED
 // from the Control.

@@ -53,7 +53,7 @@ ExtractionSettings SuspectSettings(const store::Registration& r, int64_t chunk_s
 }
 
 absl::StatusOr<fingerprint::FingerprintSet> ExtractSuspect(const RegisteredSet& reg,
-                                                           const LoadedModel& model,
+                                                           ModelSession& model,
                                                            int64_t chunk_size,
                                                            const Control& control) {
   const store::Registration& r = reg.registration;
@@ -63,7 +63,7 @@ absl::StatusOr<fingerprint::FingerprintSet> ExtractSuspect(const RegisteredSet& 
                                                       "\", which this server does not know"));
   }
   absl::StatusOr<Extraction> extraction =
-      Extract(model, reg.keys, SuspectSettings(r, chunk_size), control);
+      model.Extract(reg.keys, SuspectSettings(r, chunk_size), control);
   if (!extraction.ok()) {
     if (absl::IsFailedPrecondition(extraction.status())) {
       return absl::FailedPreconditionError(

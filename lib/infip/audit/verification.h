@@ -5,10 +5,11 @@
 //
 //   INFIP_ASSIGN_OR_RETURN(RegisteredSet reg, DecodeRegistration(std::move(r)));
 //   INFIP_ASSIGN_OR_RETURN(fingerprint::FingerprintSet s2,
-//                          ExtractSuspect(reg, model, chunk_size, control));
+//                          ExtractSuspect(reg, *session, chunk_size, control));
 //   INFIP_ASSIGN_OR_RETURN(similarity::Comparison c, CompareWithRegistration(reg, s2, compare));
 //   INFIP_ASSIGN_OR_RETURN(PendingVerdict v, MakeVerdict(reg.registration, s2, c, 0.95,
-//                                                        suspect.name, model.sha256, signer));
+//                                                        suspect.name, session->sha256(),
+//                                                        signer));
 //   INFIP_RETURN_IF_ERROR(store->PutVerdict(v.stored));
 #pragma once
 
@@ -18,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "infip/audit/audit_types.h"
 #include "infip/audit/extraction.h"
+#include "infip/audit/extraction_backend.h"
 #include "infip/fingerprint/fingerprint_set.h"
 #include "infip/io/key_set.h"
 #include "infip/similarity/assim.h"
@@ -44,7 +46,7 @@ struct RegisteredSet {
 // S' of the model on the registration's keys (progress as Extract). FAILED_PRECONDITION when
 // the registration's composite is unknown to this build or the model does not take its keys.
 [[nodiscard]] absl::StatusOr<fingerprint::FingerprintSet> ExtractSuspect(const RegisteredSet& reg,
-                                                                         const LoadedModel& model,
+                                                                         ModelSession& model,
                                                                          int64_t chunk_size,
                                                                          const Control& control);
 
