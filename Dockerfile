@@ -1,8 +1,13 @@
 # infip in a container: the gRPC server (default) and the auditor CLI. A thin wrapper over the
 # same scripts CI runs:
 #   docker build -t infip .
-#   docker run --rm -p 50051:50051 -p 9464:9464 -v infip-data:/var/lib/infip infip
-#   docker run --rm --entrypoint infip infip info --server host.docker.internal:50051
+#   docker run --rm -p 50051:50051 -p 9464:9464 -v infip-data:/var/lib/infip \
+#       -v "$PWD/tls:/etc/infip:ro" infip --tls-cert /etc/infip/server.pem \
+#       --tls-key /etc/infip/server.key --access-file /etc/infip/access
+#   docker run --rm --entrypoint infip -v "$PWD/tls:/etc/infip:ro" infip info \
+#       --server host.docker.internal:50051 --tls-ca /etc/infip/ca.pem --token-file ...
+# The server listens on 0.0.0.0 in the container, so it wants TLS (docs/security.md); for a
+# quick local try, INFIP_INSECURE=true serves plain text (with a warning at every start).
 # Configuration: INFIP_* environment variables or flags after the image name (docs/server.md).
 FROM debian:12 AS build
 WORKDIR /src

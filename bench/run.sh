@@ -12,4 +12,4 @@ models=build/bench-models
 [ -f "$models/resnet18.pt" ] || /usr/bin/python3 tools/testmodels/make_models.py --out "$models" --bench
 build/bench/infip_bench --model "$models/resnet18.pt" --benchmark_min_time=2 "$@"
 build/bench/infip_sandbox_bench --small "$models/vgg_like.pt" --resnet "$models/resnet18.pt" \
-  --benchmark_min_time=5 "$@"
+  --resnet224 "$models/tv_resnet18.pt" --benchmark_min_time=10 "$@"

@@ -22,8 +22,8 @@ absl::Status RunDelete(const DeleteFlags& flags) {
   request.set_id(flags.id);
   v1::DeleteRegistrationResponse response;
   auto context = remote->NewContext();
-  INFIP_RETURN_IF_ERROR(
-      remote->Check(remote->stub().DeleteRegistration(context.get(), request, &response)));
+  INFIP_RETURN_IF_ERROR(remote->Check(
+      remote->stub().DeleteRegistration(context.get(), request, &response), *context));
   if (remote->json()) {
     std::cout << JsonObject().Add("deleted", flags.id).ToString() << std::endl;
   } else {

@@ -112,7 +112,7 @@ absl::Status RunEvidence(const EvidenceFlags& flags) {
     (void)reader->Finish();
     return saved;
   }
-  INFIP_RETURN_IF_ERROR(remote->Check(reader->Finish()));
+  INFIP_RETURN_IF_ERROR(remote->Check(reader->Finish(), *context));
 
   if (remote->json()) {
     std::vector<std::string> items;

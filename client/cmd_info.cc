@@ -27,7 +27,7 @@ absl::Status RunInfo(const InfoFlags& flags) {
   v1::ServerInfo info;
   auto context = remote->NewContext();
   INFIP_RETURN_IF_ERROR(remote->Check(
-      remote->stub().GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info)));
+      remote->stub().GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info), *context));
   if (!flags.public_key_out.empty()) {
     INFIP_RETURN_IF_ERROR(io::WriteFileAtomically(flags.public_key_out, info.public_key_pem()));
   }

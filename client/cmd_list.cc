@@ -35,7 +35,7 @@ absl::StatusOr<std::vector<v1::Registration>> FetchAll(Remote& remote, const Lis
     auto context = remote.NewContext();
     v1::ListRegistrationsResponse response;
     INFIP_RETURN_IF_ERROR(
-        remote.Check(remote.stub().ListRegistrations(context.get(), request, &response)));
+        remote.Check(remote.stub().ListRegistrations(context.get(), request, &response), *context));
     for (v1::Registration& r : *response.mutable_registrations()) all.push_back(std::move(r));
     if (response.next_page_token().empty()) return all;
     if (response.next_page_token() == request.page_token()) {

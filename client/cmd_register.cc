@@ -117,7 +117,7 @@ absl::Status RegisterFingerprints(Remote& remote, const RegisterFlags& flags,
     return sent.status();
   }
   if (*sent) stream->WritesDone();
-  const absl::Status status = remote.Check(stream->Finish());
+  const absl::Status status = remote.Check(stream->Finish(), *context);
   progress.Finish();
   INFIP_RETURN_IF_ERROR(status);
   return Report(remote, flags, registration);
@@ -187,8 +187,9 @@ Command AddRegisterCommand(CLI::App& root) {
       "Register a model with the server: it extracts the fingerprints on the key set and keeps "
       "the keys and fingerprints (never the model), with a signed receipt. With --fingerprints, "
       "register a set made by `infip extract` instead: the model never leaves this machine");
-  app->add_option("--owner", flags->owner, "who registers the model (1..128 characters)")
-      ->required();
+  app->add_option("--owner", flags->owner,
+                  "whose registration it is (default: the caller, as the server authenticates "
+                  "it; naming another owner takes the admin role)");
   app->add_option("--name", flags->name, "the model's name in the registry (1..256 characters)")
       ->required();
   ModelSourceOptions source = AddModelSourceFlags(*app, flags->source, "model to register");

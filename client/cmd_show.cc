@@ -25,8 +25,8 @@ absl::Status RunShow(const ShowFlags& flags) {
   request.set_id(flags.id);
   v1::Registration registration;
   auto context = remote->NewContext();
-  INFIP_RETURN_IF_ERROR(
-      remote->Check(remote->stub().GetRegistration(context.get(), request, &registration)));
+  INFIP_RETURN_IF_ERROR(remote->Check(
+      remote->stub().GetRegistration(context.get(), request, &registration), *context));
   if (!flags.receipt_out.empty()) {
     INFIP_RETURN_IF_ERROR(io::WriteFileAtomically(flags.receipt_out, registration.receipt()));
   }

@@ -3,10 +3,26 @@
 #include <iostream>
 #include <string>
 
+#include "absl/strings/cord.h"
+
 namespace infip::cli {
+namespace {
+
+constexpr char kNotAllowedPayload[] = "type.infip.dev/infip.cli.NotAllowed";
+
+}  // namespace
+
+absl::Status MarkNotAllowed(absl::Status status) {
+  status.SetPayload(kNotAllowedPayload, absl::Cord("1"));
+  return status;
+}
 
 ExitCode ExitCodeFor(const absl::Status& status) {
+  if (status.GetPayload(kNotAllowedPayload).has_value()) return kExitNotAllowed;
   switch (status.code()) {
+    // Only the server's access control answers this.
+    case absl::StatusCode::kUnauthenticated:
+      return kExitNotAllowed;
     case absl::StatusCode::kOk:
       return kExitOk;
     // The input a user handed over is wrong; another input would succeed.

@@ -5,10 +5,13 @@
 //   2  usage error (unknown flag, missing or malformed argument)
 //   3  bad input: a model, key set, fingerprint file, handle or id that cannot be used as given
 //      (locally, or as the server judged it: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
-//      UNIMPLEMENTED, PERMISSION_DENIED, OUT_OF_RANGE, RESOURCE_EXHAUSTED)
+//      UNIMPLEMENTED, PERMISSION_DENIED for a handle or a model, OUT_OF_RANGE,
+//      RESOURCE_EXHAUSTED)
 //   4  the server is unreachable or unavailable, or did not answer in time (UNAVAILABLE,
-//      DEADLINE_EXCEEDED): the same command may succeed later
+//      DEADLINE_EXCEEDED, a failed TLS handshake): the same command may succeed later
 //   5  verify --fail-on-pirated: the verification completed and its verdict is PIRATED
+//   6  not allowed: the server refused the caller's credentials (UNAUTHENTICATED) or its
+//      access policy refused the call (PERMISSION_DENIED for a role or another owner's data)
 //
 //   if (!status.ok()) return Finish(status);  // prints "infip: error: ..." and maps the code
 #pragma once
@@ -24,7 +27,11 @@ enum ExitCode : int {
   kExitBadInput = 3,
   kExitUnavailable = 4,
   kExitPirated = 5,
+  kExitNotAllowed = 6,
 };
+
+// Marks a status as the server's refusal of the caller: ExitCodeFor gives it kExitNotAllowed.
+[[nodiscard]] absl::Status MarkNotAllowed(absl::Status status);
 
 // Maps a command's status to its exit code.
 [[nodiscard]] ExitCode ExitCodeFor(const absl::Status& status);

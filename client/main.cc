@@ -29,8 +29,10 @@ int main(int argc, char** argv) {
       "else 127.0.0.1:50051).\n"
       "Exit codes: 0 success (compare and verify: whatever the decision), 1 internal error, "
       "2 usage error, 3 bad input (also as the server judged it: invalid, unknown id, model "
-      "that does not fit, unsupported op, not allowed, too large), 4 server unreachable, "
-      "unavailable or out of time (--timeout), 5 verify --fail-on-pirated found a copy. "
+      "that does not fit, unsupported op, handle outside the server's roots, too large), 4 "
+      "server unreachable, unavailable, out of time (--timeout) or a failed TLS handshake, 5 "
+      "verify --fail-on-pirated found a copy, 6 not allowed (the server refused the "
+      "credentials, or the caller's role or tenant does not allow the call). "
       "See docs/cli.md.");
 
   std::vector<Command> commands = {

@@ -43,7 +43,7 @@ template <typename Request, typename Event>
   }
   if (*written) stream.WritesDone();
   reader.join();
-  return remote.Check(stream.Finish());
+  return remote.Check(stream.Finish(), context);
 }
 
 }  // namespace infip::cli

@@ -240,7 +240,7 @@ std::vector<Setting> CoreSettings() {
 // Every setting, in --help's order.
 std::vector<Setting> Settings() {
   std::vector<Setting> all = CoreSettings();
-  for (std::vector<Setting> family : {SandboxSettings()}) {
+  for (std::vector<Setting> family : {SandboxSettings(), AuthSettings()}) {
     for (Setting& s : family) all.push_back(std::move(s));
   }
   return all;

@@ -36,6 +36,7 @@ struct SandboxConfig {
   std::string worker_binary;  // empty: infip-worker beside infip-server
   int pool_size = -1;         // idle workers kept started; -1: as many as run at once
   int64_t memory_bytes = 0;   // per worker; 0: physical memory / workers at once
+  int64_t prefault_bytes = int64_t{1} << 30;  // heap an idle worker faults in beforehand
   absl::Duration cpu_time = absl::Hours(6);            // per worker, a backstop
   absl::Duration load_timeout = absl::ZeroDuration();  // 0: 60 s + 60 s per GiB of model
   // 0: 120 s + 10 s per key of 3 x 224 x 224 values (pro rata for other sizes).
@@ -44,6 +45,17 @@ struct SandboxConfig {
   double archive_max_ratio = 200.0;
   int64_t archive_max_entries = 20000;
   bool source_scan = true;
+};
+
+// Who may call, and over what (docs/security.md). Without TLS the server listens only on a
+// loopback address or a unix socket, unless `insecure` says otherwise.
+struct AuthConfig {
+  std::string tls_cert;       // the server's certificate chain (PEM); empty: no TLS
+  std::string tls_key;        // its private key (PEM)
+  std::string tls_client_ca;  // CAs of client certificates (mutual TLS); empty: tokens only
+  absl::Duration tls_reload_interval = absl::Minutes(1);  // how often the files are re-read
+  std::string access_file;  // principals and roles; empty: the local principal (plain loopback)
+  bool insecure = false;    // plain text on a non-loopback address
 };
 
 struct ServerConfig {
@@ -69,6 +81,7 @@ struct ServerConfig {
   int64_t max_fingerprint_bytes = 256 * kMiB;
 
   SandboxConfig sandbox;
+  AuthConfig auth;
 
   // Remote handles (docs/remote-handles.md).
   std::vector<std::string> allowed_roots;

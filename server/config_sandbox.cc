@@ -40,6 +40,13 @@ std::vector<Setting> SandboxSettings() {
        [](std::string_view t, C& c) {
          return CheckedBytes(t, int64_t{512} << 20, int64_t{1} << 50, &c.sandbox.memory_bytes);
        }},
+      {"--worker-prefault", "INFIP_WORKER_PREFAULT", Kind::kValue,
+       "heap memory an idle worker touches and keeps, so that the request it serves does not "
+       "spend its time faulting pages in; at most a quarter of --worker-memory; 0: none "
+       "(default 1GiB)",
+       [](std::string_view t, C& c) {
+         return CheckedBytes(t, 0, int64_t{1} << 40, &c.sandbox.prefault_bytes);
+       }},
       {"--worker-cpu-time", "INFIP_WORKER_CPU_TIME", Kind::kValue,
        "CPU time one worker may use, a backstop behind the wall-clock limits (default 6h)",
        [](std::string_view t, C& c) {

@@ -1,7 +1,7 @@
 // The table behind ServerConfig (config.h): one Setting per flag, with its variable, its help
 // and how its text lands in the config. Each family of settings is listed in its own file
 // (config.cc: transport, state, work, limits, handles, defaults, process;
-// config_sandbox.cc: the sandboxed worker), and
+// config_sandbox.cc: the sandboxed worker; config_auth.cc: authentication), and
 // config.cc's Settings() joins them, so --help and the environment both come from one list.
 #pragma once
 
@@ -32,5 +32,6 @@ struct Setting {
                                         int64_t* out);
 
 [[nodiscard]] std::vector<Setting> SandboxSettings();  // config_sandbox.cc
+[[nodiscard]] std::vector<Setting> AuthSettings();     // config_auth.cc
 
 }  // namespace infip::server

@@ -18,6 +18,7 @@
 #include "infip/common/version.h"
 #include "infip/store/sqlite_store.h"
 #include "server/absl_view.h"
+#include "server/auth/transport.h"
 #include "server/server_info.h"
 #include "server/version.h"
 #include "spdlog/spdlog.h"
@@ -85,6 +86,18 @@ absl::Status PrepareDataDir(const ServerConfig& config) {
 absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConfig& config) {
   std::unique_ptr<InfipServer> s(new InfipServer());
   s->config_ = config;
+  // Who may call, and over what, before anything is opened: a server that would listen in
+  // plain text on the network, or whose credentials do not read, does not start.
+  INFIP_RETURN_IF_ERROR(auth::CheckTransport(config.auth, config.listen));
+  {
+    auto access = auth::AccessControl::Create(
+        {.access_file = config.auth.access_file, .client_ca_file = config.auth.tls_client_ca});
+    INFIP_RETURN_IF_ERROR(WithContext(access.status(), "access"));
+    s->access_ = std::move(*access);
+    auto transport = auth::MakeServerTransport(config.auth);
+    INFIP_RETURN_IF_ERROR(WithContext(transport.status(), "TLS"));
+    s->transport_ = std::move(*transport);
+  }
   INFIP_RETURN_IF_ERROR(WithContext(PrepareDataDir(config), "data directory"));
   INFIP_ASSIGN_OR_RETURN(s->device_, ChooseDevice(config.device));
   {
@@ -124,6 +137,7 @@ absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConf
   });
 
   ServiceDeps deps;
+  deps.access = s->access_.get();
   deps.auditor = s->auditor_.get();
   deps.store = s->store_.get();
   deps.queue = s->queue_.get();
@@ -143,7 +157,7 @@ absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConf
   // gRPC sets SO_REUSEPORT by default, which would let a second server share a busy port
   // silently; an operator expects "address in use" instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(config.listen, s->transport_.credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.RegisterService(s->service_.get());
   s->server_ = builder.BuildAndStart();
@@ -171,6 +185,15 @@ absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConf
       ServerVersion(), kEngineVersion, kServiceName, config.listen, s->port_,
       s->device_.description, workers, workers == 1 ? "" : "s", config.queue_depth,
       config.data_dir, s->signer_->KeyId());
+  spdlog::info("transport: {}; callers: {}", s->transport_.description, s->access_->Describe());
+  if (config.auth.insecure && !auth::IsLocalAddress(config.listen)) {
+    spdlog::warn(
+        "--insecure: {} is served in plain text; whoever can reach it can read and alter "
+        "every call{}",
+        config.listen,
+        s->access_->local() ? ", and every caller is the local principal with every role"
+                            : ", bearer tokens included");
+  }
   if (s->metrics_->port() > 0) {
     spdlog::info("metrics on http://{}/metrics (port {})", config.metrics_listen,
                  s->metrics_->port());
@@ -183,6 +206,8 @@ absl::StatusOr<std::unique_ptr<InfipServer>> InfipServer::Start(const ServerConf
   }
   return s;
 }
+
+absl::Status InfipServer::ReloadAccess() { return access_->Reload(); }
 
 int InfipServer::metrics_port() const { return metrics_ != nullptr ? metrics_->port() : 0; }
 

@@ -24,6 +24,8 @@
 #include "infip/fetch/fetcher.h"
 #include "infip/store/store.h"
 #include "infip/verdict/signer.h"
+#include "server/auth/access_control.h"
+#include "server/auth/transport.h"
 #include "server/config.h"
 #include "server/device.h"
 #include "server/health_monitor.h"
@@ -57,11 +59,17 @@ class InfipServer {
   // Drains and stops (see above); returns when every call has ended. Idempotent.
   void Shutdown(absl::Duration grace);
 
+  // Re-reads the access file and the client CAs (SIGHUP). On failure the previous grants stay
+  // in force and the status says why (it is logged too).
+  absl::Status ReloadAccess();
+
  private:
   InfipServer() = default;
 
   // Declared in the order they are built; destroyed in reverse, the gRPC server first.
   ServerConfig config_;
+  std::unique_ptr<auth::AccessControl> access_;
+  auth::ServerTransport transport_;
   DeviceChoice device_;
   std::unique_ptr<store::RegistrationStore> store_;
   std::unique_ptr<verdict::Signer> signer_;

@@ -14,6 +14,7 @@ namespace infip::server {
 namespace {
 
 constexpr char kRequestLoggerName[] = "request";
+constexpr char kAuditLoggerName[] = "audit";
 std::atomic<LogFormat> g_format{LogFormat::kText};
 
 // Length of the UTF-8 sequence starting at s[i] when it is well formed, else 0.
@@ -113,18 +114,26 @@ void ConfigureLogging(spdlog::level::level_enum level, LogFormat format) {
       "infip", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto request_logger = std::make_shared<spdlog::logger>(
       kRequestLoggerName, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto audit_logger = std::make_shared<spdlog::logger>(
+      kAuditLoggerName, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == LogFormat::kJson) {
     main_logger->set_formatter(MakeFormatter(absl::StrCat(kJsonTime, R"("message":"%*"})")));
-    // The request line's message is already a list of JSON members.
+    // The request and audit lines' messages are already lists of JSON members.
     request_logger->set_formatter(MakeFormatter(absl::StrCat(kJsonTime, "%v}")));
+    audit_logger->set_formatter(MakeFormatter(absl::StrCat(kJsonTime, "%v}")));
   } else {
     main_logger->set_formatter(MakeFormatter("[%Y-%m-%dT%H:%M:%S.%eZ] [%l] %v"));
     request_logger->set_formatter(MakeFormatter("[%Y-%m-%dT%H:%M:%S.%eZ] [%l] request %v"));
+    audit_logger->set_formatter(MakeFormatter("[%Y-%m-%dT%H:%M:%S.%eZ] [%l] audit %v"));
   }
   main_logger->set_level(level);
   request_logger->set_level(level);
+  // Audit lines are kept whatever the level, short of "off": they are the record of access.
+  audit_logger->set_level(level == spdlog::level::off ? level : spdlog::level::info);
   spdlog::drop(kRequestLoggerName);
   spdlog::register_logger(request_logger);
+  spdlog::drop(kAuditLoggerName);
+  spdlog::register_logger(audit_logger);
   spdlog::set_default_logger(main_logger);
 }
 
@@ -138,6 +147,18 @@ std::shared_ptr<spdlog::logger> RequestLogger() {
     }
   });
   return spdlog::get(kRequestLoggerName);
+}
+
+std::shared_ptr<spdlog::logger> AuditLogger() {
+  if (auto logger = spdlog::get(kAuditLoggerName)) return logger;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!spdlog::get(kAuditLoggerName)) {
+      spdlog::register_logger(std::make_shared<spdlog::logger>(
+          kAuditLoggerName, std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+    }
+  });
+  return spdlog::get(kAuditLoggerName);
 }
 
 LogFormat CurrentLogFormat() { return g_format; }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/absl_view.h"
+#include "server/auth/policy.h"
 #include "server/logging.h"
 #include "server/status_map.h"
 
@@ -56,6 +57,7 @@ std::string FormatRequestLine(const RequestRecord& r, LogFormat format) {
   LineBuilder line(format);
   line.Text("method", r.method);
   line.Text("peer", r.peer);
+  if (!r.principal.empty()) line.Text("principal", r.principal);
   line.Text("code", GrpcCodeName(r.code));
   line.Number("duration_ms", absl::StrFormat("%.1f", r.duration_ms));
   line.Number("bytes_in", absl::StrCat(r.bytes_in));
@@ -65,9 +67,19 @@ std::string FormatRequestLine(const RequestRecord& r, LogFormat format) {
   return line.Take();
 }
 
-CallLog::CallLog(std::string_view method, const grpc::ServerContext* context,
-                 ServerMetrics* metrics)
-    : metrics_(metrics), start_(absl::Now()) {
+std::string FormatAuditLine(const AuditRecord& r, LogFormat format) {
+  LineBuilder line(format);
+  line.Text("principal", r.principal);
+  line.Text("method", r.method);
+  line.Text("subject", r.subject);
+  if (!r.owner.empty()) line.Text("owner", r.owner);
+  line.Text("result", GrpcCodeName(r.result));
+  if (r.result != grpc::StatusCode::OK) line.Text("error", r.error);
+  return line.Take();
+}
+
+CallLog::CallLog(std::string_view method, grpc::ServerContext* context, ServerMetrics* metrics)
+    : context_(context), metrics_(metrics), start_(absl::Now()) {
   record_.method = std::string(method);
   if (context != nullptr) record_.peer = context->peer();
 }
@@ -81,7 +93,28 @@ grpc::Status CallLog::Finish(grpc::Status status) {
   const std::string line = FormatRequestLine(record_, CurrentLogFormat());
   RequestLogger()->log(ServerAtFault(record_.code) ? spdlog::level::warn : spdlog::level::info,
                        "{}", line);
+  if (audited_) {
+    AuditRecord audit;
+    audit.principal = record_.principal.empty() ? "-" : record_.principal;
+    audit.method = record_.method;
+    audit.subject = !record_.verdict_id.empty()        ? record_.verdict_id
+                    : !record_.registration_id.empty() ? record_.registration_id
+                                                       : "-";
+    audit.owner = owner_;
+    audit.result = record_.code;
+    audit.error = record_.error;
+    AuditLogger()->info("{}", FormatAuditLine(audit, CurrentLogFormat()));
+  }
   return status;
+}
+
+grpc::Status CallLog::Finish(const absl::Status& status) {
+  if (context_ != nullptr && auth::IsAccessRefusal(status)) {
+    context_->AddTrailingMetadata(auth::kRefusalTrailer, absl::IsUnauthenticated(status)
+                                                             ? "unauthenticated"
+                                                             : "permission-denied");
+  }
+  return Finish(ToGrpcStatus(status));
 }
 
 }  // namespace infip::server

@@ -56,13 +56,15 @@ absl::StatusOr<Sandbox> StartSandbox(const ServerConfig& config, const DeviceCho
   }
   options.launch.device = device.name;
   options.idle = config.sandbox.pool_size >= 0 ? config.sandbox.pool_size : workers;
+  const sandbox::SandboxLimits limits = MakeSandboxLimits(config, device, workers);
+  options.launch.prefault_bytes = std::min(config.sandbox.prefault_bytes, limits.memory_bytes / 4);
   Sandbox s;
   INFIP_ASSIGN_OR_RETURN(s.pool, sandbox::WorkerPool::Create(std::move(options)));
-  const sandbox::SandboxLimits limits = MakeSandboxLimits(config, device, workers);
   spdlog::info(
-      "sandbox: {} per worker{}, CPU {}, archives up to {} uncompressed (ratio {}, {} entries), "
-      "source scan {}",
+      "sandbox: {} per worker{} ({} prefaulted), CPU {}, archives up to {} uncompressed (ratio "
+      "{}, {} entries), source scan {}",
       sandbox::ByteText(limits.memory_bytes), limits.memory_as_data ? " (data)" : "",
+      sandbox::ByteText(s.pool->options().launch.prefault_bytes),
       absl::FormatDuration(limits.cpu_time),
       sandbox::ByteText(limits.archive.max_uncompressed_bytes),
       limits.archive.max_compression_ratio, limits.archive.max_entries,

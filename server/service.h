@@ -1,8 +1,11 @@
 // FingerprintingService: infip.v1.Fingerprinting over gRPC's synchronous API. It translates
-// and nothing else — reads a request (intake.h for the streamed ones), waits for a worker
-// where a model must be explained (work_queue.h), calls the Auditor or the store, and turns
-// the result into a reply and the absl::Status into the same gRPC status (status_map.h).
-// Every RPC ends with one request log line and its metrics (request_log.h).
+// and nothing else — admits the caller (Admit: authentication and the RPC's roles, before any
+// byte of the request is read), reads a request (intake.h for the streamed ones), applies the
+// access policy's tenant rule to every row it reads (auth/policy.h), waits for a worker where
+// a model must be explained (work_queue.h), calls the Auditor or the store, and turns the
+// result into a reply and the absl::Status into the same gRPC status (status_map.h). Every
+// RPC ends with one request log line and its metrics, and an audit line where the access
+// policy asks for one (request_log.h).
 //
 // Implemented in one file per family: service_register.cc (RegisterModel,
 // RegisterFingerprints), service_verify.cc (Verify, Screen), service_registry.cc
@@ -22,6 +25,7 @@
 #include "infip/audit/auditor.h"
 #include "infip/store/store.h"
 #include "infip/v1/infip.grpc.pb.h"
+#include "server/auth/access_control.h"
 #include "server/extraction_meter.h"
 #include "server/intake.h"
 #include "server/metrics.h"
@@ -31,6 +35,7 @@ namespace infip::server {
 
 // What the service uses; everything must outlive it.
 struct ServiceDeps {
+  const auth::AccessControl* access = nullptr;
   audit::Auditor* auditor = nullptr;
   store::RegistrationStore* store = nullptr;
   WorkQueue* queue = nullptr;
@@ -71,6 +76,11 @@ class FingerprintingService final : public v1::Fingerprinting::Service {
  private:
   using SendProgress = std::function<void(const v1::Progress&)>;
 
+  // The caller of this call, authenticated and holding one of the RPC's roles; noted in the
+  // call's log (and its audit line, for audited RPCs) either way.
+  [[nodiscard]] absl::StatusOr<auth::Caller> Admit(grpc::ServerContext* context, auth::Rpc rpc,
+                                                   CallLog& call) const;
+
   [[nodiscard]] IntakeCall MakeIntakeCall(grpc::ServerContext* context, CallLog* log,
                                           SendProgress send) const;
   // A worker for this call, reporting QUEUED (done: place in line; 0 when admitted at once).
@@ -95,6 +105,8 @@ class FingerprintingService final : public v1::Fingerprinting::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::ScreenEvent, v1::ScreenRequest>* stream, CallLog& call,
       const SendProgress& send);
+  absl::StatusOr<std::vector<audit::EvidenceImage>> DoGetEvidence(
+      grpc::ServerContext* context, const v1::GetEvidenceRequest& request, CallLog& call);
 
   const ServiceDeps deps_;
 };

@@ -14,6 +14,16 @@ absl::Time CallDeadline(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
+absl::StatusOr<auth::Caller> FingerprintingService::Admit(grpc::ServerContext* context,
+                                                          auth::Rpc rpc, CallLog& call) const {
+  call.SetAudited(auth::RuleFor(rpc).audited);
+  absl::StatusOr<auth::Caller> caller = deps_.access->Authenticate(*context);
+  if (!caller.ok()) return caller.status();
+  call.SetPrincipal(caller->principal);
+  if (absl::Status allowed = auth::CheckRole(*caller, rpc); !allowed.ok()) return allowed;
+  return caller;
+}
+
 IntakeCall FingerprintingService::MakeIntakeCall(grpc::ServerContext* context, CallLog* log,
                                                  SendProgress send) const {
   IntakeCall call;

@@ -30,6 +30,10 @@ grpc::Status FingerprintingService::GetServerInfo(grpc::ServerContext* context,
                                                   const v1::GetServerInfoRequest* /*request*/,
                                                   v1::ServerInfo* response) {
   CallLog call("GetServerInfo", context, deps_.metrics);
+  if (absl::StatusOr<auth::Caller> caller = Admit(context, auth::Rpc::kGetServerInfo, call);
+      !caller.ok()) {
+    return call.Finish(caller.status());
+  }
   absl::StatusOr<int64_t> count = deps_.store->Count();
   if (!count.ok()) return call.Finish(ToGrpcStatus(count.status()));
   *response = deps_.info;

@@ -19,7 +19,7 @@ grpc::Status FingerprintingService::RegisterModel(
   };
   absl::StatusOr<store::Registration> registration =
       DoRegisterModel(context, stream, call, send);
-  if (!registration.ok()) return call.Finish(ToGrpcStatus(registration.status()));
+  if (!registration.ok()) return call.Finish(registration.status());
   call.SetRegistrationId(registration->id);
   v1::RegisterModelEvent event;
   *event.mutable_registration() = RegistrationToProto(*registration, /*with_receipt=*/true);
@@ -31,12 +31,16 @@ absl::StatusOr<store::Registration> FingerprintingService::DoRegisterModel(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::RegisterModelEvent, v1::RegisterModelRequest>* stream,
     CallLog& call, const SendProgress& send) {
+  INFIP_ASSIGN_OR_RETURN(const auth::Caller caller,
+                         Admit(context, auth::Rpc::kRegisterModel, call));
   INFIP_ASSIGN_OR_RETURN(const v1::RegisterModelRequest first,
                          ReadHeaderMessage<v1::RegisterModelRequest>(stream, context,
                                                                      "RegisterModelHeader"));
   const v1::RegisterModelHeader& header = first.header();
-  INFIP_ASSIGN_OR_RETURN(const audit::RegisterSettings settings,
-                         RegisterSettingsFromProto(header));
+  INFIP_ASSIGN_OR_RETURN(audit::RegisterSettings settings, RegisterSettingsFromProto(header));
+  INFIP_ASSIGN_OR_RETURN(settings.owner, auth::OwnerOfNewRegistration(caller, header.owner()));
+  settings.principal = caller.principal;
+  call.SetOwner(settings.owner);
   INFIP_ASSIGN_OR_RETURN(const ModelPlan model, PlanModel(header.model(), "RegisterModelHeader.model",
                                                           deps_.intake.max_upload_bytes));
   // Refuse before the upload, not after it, when there is no room to wait for a worker.
@@ -63,7 +67,7 @@ grpc::Status FingerprintingService::RegisterFingerprints(
   CallLog call("RegisterFingerprints", context, deps_.metrics);
   absl::StatusOr<store::Registration> registration =
       DoRegisterFingerprints(context, reader, call);
-  if (!registration.ok()) return call.Finish(ToGrpcStatus(registration.status()));
+  if (!registration.ok()) return call.Finish(registration.status());
   call.SetRegistrationId(registration->id);
   *response = RegistrationToProto(*registration, /*with_receipt=*/true);
   return call.Finish(grpc::Status::OK);
@@ -72,13 +76,17 @@ grpc::Status FingerprintingService::RegisterFingerprints(
 absl::StatusOr<store::Registration> FingerprintingService::DoRegisterFingerprints(
     grpc::ServerContext* context, grpc::ServerReader<v1::RegisterFingerprintsRequest>* reader,
     CallLog& call) {
+  INFIP_ASSIGN_OR_RETURN(const auth::Caller caller,
+                         Admit(context, auth::Rpc::kRegisterFingerprints, call));
   INFIP_ASSIGN_OR_RETURN(
       const v1::RegisterFingerprintsRequest first,
       ReadHeaderMessage<v1::RegisterFingerprintsRequest>(reader, context,
                                                          "RegisterFingerprintsHeader"));
   const v1::RegisterFingerprintsHeader& header = first.header();
-  INFIP_ASSIGN_OR_RETURN(const audit::RegisterSettings settings,
-                         RegisterSettingsFromProto(header));
+  INFIP_ASSIGN_OR_RETURN(audit::RegisterSettings settings, RegisterSettingsFromProto(header));
+  INFIP_ASSIGN_OR_RETURN(settings.owner, auth::OwnerOfNewRegistration(caller, header.owner()));
+  settings.principal = caller.principal;
+  call.SetOwner(settings.owner);
   v1::RegisterFingerprintsRequest holder;
   // No extraction happens here (the owner did it), so no worker is needed.
   INFIP_ASSIGN_OR_RETURN(

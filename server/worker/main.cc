@@ -6,6 +6,8 @@
 //   infip-worker --self-check        confine a child process as a job would and try what the
 //                                    confinement must stop; prints one line per probe, exits 1
 //                                    if anything was not stopped
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -16,10 +18,9 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: infip-worker [--device cpu|cuda|cuda:N]   (started by infip-server or infip, with "
-    "its channel on descriptor 3)\n"
-    "       infip-worker --self-check                 (show what the confinement stops on this "
-    "machine)\n";
+    "usage: infip-worker [--device cpu|cuda|cuda:N] [--prefault BYTES]   (started by "
+    "infip-server or infip, with its channel on descriptor 3)\n"
+    "       infip-worker --self-check   (show what the confinement stops on this machine)\n";
 
 int SelfCheck() {
   infip::confine::Policy policy;
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--device" && i + 1 < argc) {
       args.device = argv[++i];
+    } else if (arg == "--prefault" && i + 1 < argc) {
+      args.prefault_bytes = std::atoll(argv[++i]);
     } else if (arg == "--self-check") {
       return SelfCheck();
     } else if (arg == "--help" || arg == "-h") {
@@ -51,5 +54,9 @@ int main(int argc, char** argv) {
       return infip::sandbox::kWorkerBadArguments;
     }
   }
-  return infip::sandbox::RunWorker(args);
+  const int code = infip::sandbox::RunWorker(args);
+  // A worker has nothing to tear down that outlives it: skip static destructors and LibTorch's
+  // thread pools' shutdown, so that it is gone at once.
+  std::fflush(stderr);
+  std::_Exit(code);
 }

@@ -101,6 +101,66 @@ TEST_F(EvidenceTest, SelfVerdictSsimMapsAreWhite) {
   EXPECT_EQ(sheet.rows, 2 * 128 + 3 * 6);
 }
 
+TEST_F(EvidenceTest, ComparisonViewShowsNoKeyAndNoFingerprint) {
+  const store::Registration r = Register("vgg_like.pt", GrayKeys());
+  absl::StatusOr<VerdictRecord> v =
+      auditor_->Verify(r.id, Suspect("vgg_like_other.pt"), Control{}, "shop");
+  ASSERT_TRUE(v.ok()) << v.status();
+  absl::StatusOr<std::vector<EvidenceImage>> full = auditor_->VerdictEvidence(v->id, 0);
+  absl::StatusOr<std::vector<EvidenceImage>> comparison =
+      auditor_->VerdictEvidence(v->id, 0, EvidenceView::kComparison);
+  ASSERT_TRUE(full.ok() && comparison.ok()) << comparison.status();
+  ASSERT_EQ(comparison->size(), 8u + 1);
+  for (int64_t i = 0; i < 8; ++i) {
+    const EvidenceImage& map = (*comparison)[static_cast<size_t>(i)];
+    EXPECT_EQ(map.kind, EvidenceKind::kSsimMap);
+    EXPECT_EQ(map.key_index, i);
+    // The very map, and SSIM, of the full view.
+    const EvidenceImage& same = (*full)[static_cast<size_t>(i * 4 + 3)];
+    EXPECT_EQ(map.name, same.name);
+    EXPECT_EQ(map.png, same.png);
+    EXPECT_EQ(map.ssim, same.ssim);
+  }
+  for (const EvidenceImage& image : *full) {
+    if (image.kind == EvidenceKind::kSsimMap) continue;
+    for (const EvidenceImage& shown : *comparison) {
+      EXPECT_NE(image.png, shown.png) << image.name << " leaked as " << shown.name;
+    }
+  }
+  // The grid: one column of SSIM maps (22 x 22, enlarged 5 times).
+  const EvidenceImage& grid = comparison->back();
+  EXPECT_EQ(grid.kind, EvidenceKind::kGrid);
+  const cv::Mat sheet = Decode(grid);
+  EXPECT_EQ(sheet.cols, 1 * 22 * 5 + 2 * 6);
+  EXPECT_EQ(sheet.rows, 8 * 22 * 5 + 9 * 6);
+  // The verdict records who asked.
+  EXPECT_EQ(store_->GetVerdictSummary(v->id)->principal, "shop");
+}
+
+TEST_F(EvidenceTest, RegistrationsAndVerdictsRecordTheirPrincipals) {
+  RegisterSettings settings = testing::Settings();
+  settings.owner = "bob";
+  settings.principal = "ops";  // an admin registering for bob
+  const store::Registration r = Register("vgg_like.pt", GrayKeys(), settings);
+  EXPECT_EQ(store_->GetSummary(r.id)->owner, "bob");
+  EXPECT_EQ(store_->GetSummary(r.id)->principal, "ops");
+  settings.principal.clear();
+  const store::Registration own = Register("vgg_like.pt", GrayKeys(), settings);
+  EXPECT_EQ(store_->GetSummary(own.id)->principal, "bob");
+  absl::StatusOr<ScreenOutcome> screened =
+      auditor_->Screen(Suspect("vgg_like.pt"), std::nullopt, Control{}, "shop");
+  ASSERT_TRUE(screened.ok()) << screened.status();
+  ASSERT_FALSE(screened->verdicts.empty());
+  for (const VerdictRecord& v : screened->verdicts) {
+    EXPECT_EQ(store_->GetVerdictSummary(v.id)->principal, "shop");
+  }
+  settings.principal = "bad\nname";
+  EXPECT_EQ(auditor_->RegisterModel(settings, GrayKeys(), Suspect("vgg_like.pt"), Control{})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(EvidenceTest, RegistrationEvidenceShowsKeysAndFingerprints) {
   const io::KeySet keys = RgbKeys();
   const store::Registration r = Register("resnet_like.pt", keys);

@@ -315,11 +315,13 @@ def case_remote_help(env):
     top = env.run("--help").stdout
     for command in REMOTE_COMMANDS:
         check(command in top, f"top-level help lists '{command}'")
-    for code in ("4 server unreachable", "5 verify --fail-on-pirated"):
+    for code in ("4 server unreachable", "5 verify --fail-on-pirated", "6 not allowed"):
         check(code in " ".join(top.split()), f"top-level help documents exit code '{code}'")
     for command in REMOTE_COMMANDS:
         text = env.run(command, "--help").stdout
-        for flag in ("--server", "INFIP_SERVER", "--timeout", "--json", "--progress"):
+        for flag in ("--server", "INFIP_SERVER", "--timeout", "--json", "--progress", "--tls-ca",
+                     "INFIP_TLS_CA", "--tls-cert", "--tls-key", "--token-file",
+                     "INFIP_TOKEN_FILE"):
             check(flag in text, f"'{command} --help' shows {flag}")
     check("--fail-on-pirated" in env.run("verify", "--help").stdout, "verify --fail-on-pirated")
 
@@ -330,7 +332,8 @@ def case_remote_usage_errors(env):
     who = ["--owner", "alice", "--name", "m"]
     sha = "a" * 64
     usage = [
-        ["register", "--name", "m", "--model", model, *keys],  # no --owner
+        ["register", *who, "--model", model, *keys, "--tls-cert", "c.pem"],  # no --tls-key
+        ["info", "--tls-key", "c.key"],  # no --tls-cert
         ["register", "--owner", "alice", "--model", model, *keys],  # no --name
         ["register", *who, "--model", model],  # no --keys
         ["register", *who, *keys],  # no model, handle or fingerprints
@@ -368,8 +371,10 @@ def case_remote_usage_errors(env):
     check(not os.path.exists(env.path("ev")), "a usage error creates nothing")
 
     # The errors say which flag is at fault.
-    proc = env.run("register", "--name", "m", "--model", model, *keys, expect=EXIT_USAGE)
-    check_error_line(proc, "--owner")
+    proc = env.run("register", "--owner", "alice", "--model", model, *keys, expect=EXIT_USAGE)
+    check_error_line(proc, "--name")
+    proc = env.run("info", "--tls-cert", "c.pem", expect=EXIT_USAGE)
+    check_error_line(proc, "--tls-cert", "--tls-key")
     proc = env.run("verify", "--registration", "reg_0", expect=EXIT_USAGE)
     check_error_line(proc, "one of --model, --handle is required")
     check("required is required" not in proc.stderr, "the message reads as English")

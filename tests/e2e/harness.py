@@ -451,9 +451,14 @@ class Server:
       <dir>/tmp      TMPDIR of the process, so any staging outside the data dir is seen too
       <dir>/models   the one allowed root for file:// handles
       <dir>/server.log  its stdout and stderr
+
+    With `credentials` (grpc.ssl_channel_credentials) the harness's own channel talks TLS, and
+    `metadata` (e.g. a bearer token) goes with its GetServerInfo calls: for servers started
+    with TLS or an access file (docs/security.md). Health needs neither.
     """
 
-    def __init__(self, name, max_upload_bytes=None, extra_flags=()):
+    def __init__(self, name, max_upload_bytes=None, extra_flags=(), credentials=None,
+                 metadata=()):
         self.dir = os.path.join(run_dir(), name)
         self.data_dir = os.path.join(self.dir, "data")
         self.tmp_dir = os.path.join(self.dir, "tmp")
@@ -461,6 +466,7 @@ class Server:
         for d in (self.data_dir, self.tmp_dir, self.models_dir):
             os.makedirs(d)
         self.max_upload_bytes = max_upload_bytes
+        self.metadata = tuple(metadata)
         # Port 0: the kernel picks free ports and the server's start line names them
         # (docs/server.md), so concurrent runs never race for a port.
         self.argv = [SERVER_BIN,
@@ -484,7 +490,10 @@ class Server:
         give_up = time.monotonic() + START_TIMEOUT
         self.port, self.metrics_port = self._wait_ports(give_up)
         self.address = f"127.0.0.1:{self.port}"
-        self.channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        if credentials is not None:
+            self.channel = grpc.secure_channel(self.address, credentials, options=CHANNEL_OPTIONS)
+        else:
+            self.channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
         self.stub = pb_grpc.FingerprintingStub(self.channel)
         self._wait_serving(give_up)
 
@@ -536,13 +545,15 @@ class Server:
             status = health_status(self.channel)
             if status != HEALTH_SERVING:
                 return f"health status {status}"
-            self.stub.GetServerInfo(pb.GetServerInfoRequest(), timeout=10)
+            self.stub.GetServerInfo(pb.GetServerInfoRequest(), timeout=10,
+                                    metadata=self.metadata)
         except grpc.RpcError as e:
             return f"{e.code().name}: {e.details()}"
         return None
 
     def info(self):
-        return self.stub.GetServerInfo(pb.GetServerInfoRequest(), timeout=CALL_TIMEOUT)
+        return self.stub.GetServerInfo(pb.GetServerInfoRequest(), timeout=CALL_TIMEOUT,
+                                       metadata=self.metadata)
 
     def metrics(self):
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"

@@ -192,8 +192,9 @@ class BadInputTest(harness.ServerTestCase):
     def test_bad_header_fields(self):
         model = harness.read(harness.model_path("vgg_like.pt"))
         reg = lambda **kw: self.register_bytes(model, **kw)  # noqa: E731
+        # An empty owner is the caller (docs/security.md); one that is not printable is refused.
         self.assertRpcError(Code.INVALID_ARGUMENT, lambda: harness.drain(
-            self.server.stub.RegisterModel(harness.register_stream("", "m", self.npy, model)),
+            self.server.stub.RegisterModel(harness.register_stream("o\nx", "m", self.npy, model)),
             "registration"), "owner")
         self.assertRpcError(Code.INVALID_ARGUMENT, lambda: harness.drain(
             self.server.stub.RegisterModel(harness.register_stream("o", "", self.npy, model)),

@@ -60,6 +60,12 @@ TEST(ServerConfigTest, Defaults) {
   EXPECT_EQ(c.grace_period, absl::Seconds(30));
   EXPECT_EQ(c.log_level, spdlog::level::info);
   EXPECT_EQ(c.log_format, LogFormat::kText);
+  EXPECT_EQ(c.auth.tls_cert, "");
+  EXPECT_EQ(c.auth.tls_key, "");
+  EXPECT_EQ(c.auth.tls_client_ca, "");
+  EXPECT_EQ(c.auth.tls_reload_interval, absl::Minutes(1));
+  EXPECT_EQ(c.auth.access_file, "");
+  EXPECT_FALSE(c.auth.insecure);
 }
 
 TEST(ServerConfigTest, EveryFlag) {
@@ -207,6 +213,86 @@ TEST(ServerConfigTest, BadVariablesNameFlagAndVariable) {
   ExpectRefused(Refusal({}, {{"INFIP_LISTEN", "nowhere"}}), {"INFIP_LISTEN", "nowhere"});
 }
 
+TEST(ServerConfigTest, AuthFlagsAndVariables) {
+  const ServerConfig flags = Parse({"--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key",
+                                    "--tls-client-ca", "/tls/ca.crt", "--tls-reload-interval",
+                                    "30s", "--access-file", "/etc/infip/access", "--insecure"});
+  EXPECT_EQ(flags.auth.tls_cert, "/tls/tls.crt");
+  EXPECT_EQ(flags.auth.tls_key, "/tls/tls.key");
+  EXPECT_EQ(flags.auth.tls_client_ca, "/tls/ca.crt");
+  EXPECT_EQ(flags.auth.tls_reload_interval, absl::Seconds(30));
+  EXPECT_EQ(flags.auth.access_file, "/etc/infip/access");
+  EXPECT_TRUE(flags.auth.insecure);
+
+  const ServerConfig env = Parse({}, {{"INFIP_TLS_CERT", "/a.pem"},
+                                      {"INFIP_TLS_KEY", "/a.key"},
+                                      {"INFIP_TLS_CLIENT_CA", "/ca.pem"},
+                                      {"INFIP_TLS_RELOAD_INTERVAL", "5m"},
+                                      {"INFIP_ACCESS_FILE", "/access"},
+                                      {"INFIP_INSECURE", "yes"}});
+  EXPECT_EQ(env.auth.tls_cert, "/a.pem");
+  EXPECT_EQ(env.auth.tls_key, "/a.key");
+  EXPECT_EQ(env.auth.tls_client_ca, "/ca.pem");
+  EXPECT_EQ(env.auth.tls_reload_interval, absl::Minutes(5));
+  EXPECT_EQ(env.auth.access_file, "/access");
+  EXPECT_TRUE(env.auth.insecure);
+  EXPECT_EQ(Parse({"--access-file", "/mine"}, {{"INFIP_ACCESS_FILE", "/theirs"}}).auth.access_file,
+            "/mine");
+
+  ExpectRefused(Refusal({"--tls-reload-interval", "0"}), {"--tls-reload-interval", "1s"});
+  ExpectRefused(Refusal({}, {{"INFIP_TLS_RELOAD_INTERVAL", "soon"}}),
+                {"INFIP_TLS_RELOAD_INTERVAL", "'soon'"});
+  ExpectRefused(Refusal({"--access-file", ""}), {"--access-file", "empty"});
+  ExpectRefused(Refusal({}, {{"INFIP_INSECURE", "perhaps"}}), {"INFIP_INSECURE", "'perhaps'"});
+}
+
+TEST(ServerConfigTest, SandboxFlagsAndVariables) {
+  const ServerConfig defaults = Parse({});
+  EXPECT_EQ(defaults.sandbox.worker_binary, "");
+  EXPECT_EQ(defaults.sandbox.pool_size, -1);
+  EXPECT_EQ(defaults.sandbox.memory_bytes, 0);
+  EXPECT_EQ(defaults.sandbox.prefault_bytes, int64_t{1} << 30);
+  EXPECT_EQ(defaults.sandbox.cpu_time, absl::Hours(6));
+  EXPECT_EQ(defaults.sandbox.load_timeout, absl::ZeroDuration());
+  EXPECT_EQ(defaults.sandbox.extract_timeout, absl::ZeroDuration());
+  EXPECT_EQ(defaults.sandbox.archive_max_bytes, 0);
+  EXPECT_EQ(defaults.sandbox.archive_max_ratio, 200.0);
+  EXPECT_EQ(defaults.sandbox.archive_max_entries, 20000);
+  EXPECT_TRUE(defaults.sandbox.source_scan);
+
+  const ServerConfig flags = Parse(
+      {"--worker-binary", "/opt/infip/infip-worker", "--worker-pool", "3", "--worker-memory",
+       "6GiB", "--worker-prefault", "0", "--worker-cpu-time", "30m", "--worker-load-timeout",
+       "90s", "--worker-extract-timeout", "1h", "--archive-max-bytes", "3GiB",
+       "--archive-max-ratio", "50", "--archive-max-entries", "500", "--no-source-scan"});
+  EXPECT_EQ(flags.sandbox.worker_binary, "/opt/infip/infip-worker");
+  EXPECT_EQ(flags.sandbox.pool_size, 3);
+  EXPECT_EQ(flags.sandbox.memory_bytes, int64_t{6} << 30);
+  EXPECT_EQ(flags.sandbox.prefault_bytes, 0);
+  EXPECT_EQ(flags.sandbox.cpu_time, absl::Minutes(30));
+  EXPECT_EQ(flags.sandbox.load_timeout, absl::Seconds(90));
+  EXPECT_EQ(flags.sandbox.extract_timeout, absl::Hours(1));
+  EXPECT_EQ(flags.sandbox.archive_max_bytes, int64_t{3} << 30);
+  EXPECT_EQ(flags.sandbox.archive_max_ratio, 50.0);
+  EXPECT_EQ(flags.sandbox.archive_max_entries, 500);
+  EXPECT_FALSE(flags.sandbox.source_scan);
+
+  const ServerConfig env = Parse({}, {{"INFIP_WORKER_POOL", "0"},
+                                      {"INFIP_WORKER_MEMORY", "1GiB"},
+                                      {"INFIP_NO_SOURCE_SCAN", "true"}});
+  EXPECT_EQ(env.sandbox.pool_size, 0);
+  EXPECT_EQ(env.sandbox.memory_bytes, int64_t{1} << 30);
+  EXPECT_FALSE(env.sandbox.source_scan);
+
+  ExpectRefused(Refusal({"--worker-memory", "100MiB"}), {"--worker-memory", "536870912"});
+  ExpectRefused(Refusal({"--worker-pool=-2"}), {"--worker-pool"});
+  ExpectRefused(Refusal({"--worker-cpu-time", "0"}), {"--worker-cpu-time", "1s"});
+  ExpectRefused(Refusal({"--worker-load-timeout", "later"}), {"--worker-load-timeout", "'later'"});
+  ExpectRefused(Refusal({"--archive-max-ratio", "0.5"}), {"--archive-max-ratio", "at least 1"});
+  ExpectRefused(Refusal({}, {{"INFIP_ARCHIVE_MAX_ENTRIES", "0"}}),
+                {"--archive-max-entries", "INFIP_ARCHIVE_MAX_ENTRIES"});
+}
+
 TEST(ServerConfigTest, CommandLineErrors) {
   ExpectRefused(Refusal({"--no-such-flag"}), {"--no-such-flag", "--help"});
   ExpectRefused(Refusal({"--listen"}), {"--listen"});
@@ -222,7 +308,9 @@ TEST(ServerConfigTest, HelpAndVersion) {
         "--device", "--metrics-listen", "--max-upload-bytes", "--max-message-bytes", "--workers",
         "--queue-depth", "--allowed-root", "INFIP_ALLOWED_ROOTS", "--allowed-host",
         "--allow-plain-http", "--fetch-timeout", "--default-composite", "--default-lambda",
-        "--default-threshold", "--log-level", "--log-format", "--grace-period"}) {
+        "--default-threshold", "--log-level", "--log-format", "--grace-period", "--tls-cert",
+        "INFIP_TLS_CERT", "--tls-key", "--tls-client-ca", "--tls-reload-interval",
+        "--access-file", "INFIP_ACCESS_FILE", "--insecure", "INFIP_INSECURE"}) {
     EXPECT_NE(help->text.find(word), std::string::npos) << "--help does not mention " << word;
   }
   EXPECT_EQ(help->text, ServerHelpText());

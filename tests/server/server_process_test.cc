@@ -1,6 +1,7 @@
 // The infip-server binary as an operator runs it: --help, a bad flag (exit 2), a start that
 // cannot work (exit 1), and a full life: configured partly by environment variables, JSON
-// logs, a call through the generated stub, SIGTERM, exit 0.
+// logs, a call through the generated stub, a SIGHUP that reloads and does not stop, SIGTERM,
+// exit 0.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -166,6 +167,17 @@ TEST(ServerProcessTest, ServesUntilSigtermThenExitsZero) {
   // The environment's data dir was used.
   EXPECT_TRUE(std::filesystem::exists(data + "/registrations.db"));
   EXPECT_TRUE(std::filesystem::exists(data + "/signing-key.pem"));
+
+  // SIGHUP re-reads the access file (here there is none) and never stops the server.
+  p.Signal(SIGHUP);
+  while (ReadFile(dir / "err").find("no access file to re-read") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    ASSERT_TRUE(p.Running()) << "SIGHUP ended the server:\n" << ReadFile(dir / "err");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(p.Running());
+  grpc::ClientContext after;
+  ASSERT_TRUE(stub->GetServerInfo(&after, {}, &info).ok());
 
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(), 0) << ReadFile(dir / "err");

@@ -246,17 +246,23 @@ TEST_F(ServerSmokeTest, RegisterVerifyListDelete) {
 
 TEST_F(ServerSmokeTest, BadStreamsAreRefusedAndLeaveNothingStaged) {
   const std::string tmp = dir_->Path("data") + "/tmp";
+  // A registration to verify against: the server looks it up (and checks that the caller may
+  // use it) before it takes the upload, so the stream's own faults show only for one that
+  // exists.
+  std::vector<v1::RegisterModelEvent> registered;
+  ASSERT_TRUE(Register("alice", &registered).ok());
+  ASSERT_TRUE(registered.back().has_registration());
+  const std::string id = registered.back().registration().id();
   {
     std::vector<v1::VerifyEvent> events;
-    const grpc::Status truncated = Verify(
-        VerifyUpload("reg_0123456789abcdef", *model_, static_cast<int64_t>(model_->size()) + 10),
-        &events);
+    const grpc::Status truncated =
+        Verify(VerifyUpload(id, *model_, static_cast<int64_t>(model_->size()) + 10), &events);
     EXPECT_EQ(truncated.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(truncated.error_message().find("truncated model"), std::string::npos)
         << truncated.error_message();
   }
   {
-    std::vector<v1::VerifyRequest> requests = VerifyUpload("reg_0123456789abcdef", *model_, 10);
+    std::vector<v1::VerifyRequest> requests = VerifyUpload(id, *model_, 10);
     std::vector<v1::VerifyEvent> events;
     const grpc::Status too_long = Verify(requests, &events);
     EXPECT_EQ(too_long.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -273,7 +279,7 @@ TEST_F(ServerSmokeTest, BadStreamsAreRefusedAndLeaveNothingStaged) {
   }
   {
     std::vector<v1::VerifyRequest> requests(1);
-    requests[0].mutable_header()->set_registration_id("reg_0123456789abcdef");
+    requests[0].mutable_header()->set_registration_id(id);
     requests[0].mutable_header()->mutable_model()->mutable_handle()->set_uri(
         "file://" + infip::testing::TestDataDir() + "/vgg_like.pt");
     std::vector<v1::VerifyEvent> events;
@@ -288,6 +294,8 @@ TEST_F(ServerSmokeTest, BadStreamsAreRefusedAndLeaveNothingStaged) {
         &events);
     EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND) << unknown.error_message();
     EXPECT_NE(unknown.error_message().find("reg_0123456789abcdef"), std::string::npos);
+    // Answered from the header: no byte of the upload was taken.
+    EXPECT_TRUE(events.empty());
   }
   EXPECT_TRUE(FilesUnder(tmp).empty()) << FilesUnder(tmp).front();
 }

@@ -203,6 +203,7 @@ inline StoredVerdict MakeTestVerdict(const Registration& r, uint64_t seed) {
 inline void ExpectSameSummary(const RegistrationSummary& want, const RegistrationSummary& got) {
   EXPECT_EQ(want.id, got.id);
   EXPECT_EQ(want.owner, got.owner);
+  EXPECT_EQ(want.principal, got.principal);
   EXPECT_EQ(want.model_name, got.model_name);
   EXPECT_EQ(want.created, got.created);
   EXPECT_EQ(want.threshold, got.threshold);

@@ -61,6 +61,9 @@ struct AuditorOptions {
 // What the registering owner chooses. Unset: the AuditorOptions default.
 struct RegisterSettings {
   std::string owner;       // required, 1..128 printable characters
+  // The authenticated caller registering it (the owner, or an admin acting for them), as the
+  // server established it; recorded with the registration. Empty: the owner.
+  std::string principal;
   std::string model_name;  // required, 1..256 printable characters
   std::string composite;   // empty: default
   std::optional<double> lambda;
@@ -98,6 +101,15 @@ struct ScreenOutcome {
 };
 
 enum class EvidenceKind { kKey, kRegisteredFingerprint, kSuspectFingerprint, kSsimMap, kGrid };
+
+// How much of a verdict's evidence a caller may see; the server decides (docs/security.md).
+enum class EvidenceView {
+  kFull,  // keys, S, S' and the SSIM maps: the registration's owner and admins
+  // The SSIM maps with their per-key SSIMs only: whoever asked for the verdict without owning
+  // the registration. Neither the keys nor S (which outlines them), nor S' (a suspect can be
+  // built whose relevance maps reproduce its input, i.e. the keys).
+  kComparison,
+};
 
 struct EvidenceImage {
   EvidenceKind kind = EvidenceKind::kGrid;

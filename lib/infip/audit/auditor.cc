@@ -58,6 +58,12 @@ Control ForRegistration(const Control& control, const std::string& registration_
   return sub;
 }
 
+// A principal is recorded as an owner name is: printable, bounded. Empty: nobody on record.
+absl::Status CheckPrincipal(std::string_view principal) {
+  if (principal.empty()) return absl::OkStatus();
+  return CheckPrintable(principal, kMaxOwnerCharacters, "principal");
+}
+
 std::string ShapeText(const store::InputShape& s) {
   return absl::StrCat(s.channels, "x", s.height, "x", s.width);
 }
@@ -179,6 +185,7 @@ absl::StatusOr<store::Registration> Auditor::RegisterModel(const RegisterSetting
                                                            const Control& control) {
   const Impl& impl = *impl_;
   INFIP_ASSIGN_OR_RETURN(ResolvedSettings resolved, ResolveSettings(settings, impl.options));
+  INFIP_RETURN_IF_ERROR(CheckPrincipal(settings.principal));
   INFIP_RETURN_IF_ERROR(CheckSuspect(model));
   INFIP_RETURN_IF_ERROR(impl.CheckKeys(keys));
   INFIP_ASSIGN_OR_RETURN(std::unique_ptr<ModelSession> session,
@@ -193,6 +200,7 @@ absl::StatusOr<store::Registration> Auditor::RegisterModel(const RegisterSetting
 
   store::NewRegistration info;
   info.owner = resolved.owner;
+  info.principal = settings.principal;
   info.model_name = resolved.model_name;
   info.threshold = resolved.threshold;
   info.created = absl::Now();
@@ -211,6 +219,7 @@ absl::StatusOr<store::Registration> Auditor::RegisterFingerprints(const Register
   own.lambda.reset();
   own.lambda_scaling.reset();
   INFIP_ASSIGN_OR_RETURN(ResolvedSettings resolved, ResolveSettings(own, impl.options));
+  INFIP_RETURN_IF_ERROR(CheckPrincipal(settings.principal));
   INFIP_RETURN_IF_ERROR(impl.CheckKeys(keys));
   if (static_cast<int64_t>(infip_bytes.size()) > impl.options.limits.max_fingerprint_bytes) {
     return absl::InvalidArgumentError(
@@ -253,6 +262,7 @@ absl::StatusOr<store::Registration> Auditor::RegisterFingerprints(const Register
 
   store::NewRegistration info;
   info.owner = resolved.owner;
+  info.principal = settings.principal;
   info.model_name = resolved.model_name;
   info.threshold = resolved.threshold;
   info.created = absl::Now();
@@ -264,8 +274,10 @@ absl::StatusOr<store::Registration> Auditor::RegisterFingerprints(const Register
 }
 
 absl::StatusOr<VerdictRecord> Auditor::Verify(std::string_view registration_id,
-                                              const SuspectModel& suspect, const Control& control) {
+                                              const SuspectModel& suspect, const Control& control,
+                                              std::string_view principal) {
   const Impl& impl = *impl_;
+  INFIP_RETURN_IF_ERROR(CheckPrincipal(principal));
   INFIP_RETURN_IF_ERROR(CheckSuspect(suspect));
   INFIP_RETURN_IF_ERROR(CheckControl(control, "reading the registration"));
   INFIP_ASSIGN_OR_RETURN(RegisteredSet reg, impl.LoadRegistration(registration_id));
@@ -288,6 +300,7 @@ absl::StatusOr<VerdictRecord> Auditor::Verify(std::string_view registration_id,
       MakeVerdict(reg.registration, suspect_set, std::move(comparison),
                   impl.options.compare.confidence, suspect.name, session->sha256(),
                   *impl.signer));
+  verdict.stored.principal = std::string(principal);
   INFIP_RETURN_IF_ERROR(CheckControl(control, "storing the verdict"));
   INFIP_RETURN_IF_ERROR(impl.store->PutVerdict(verdict.stored));
   Report(control, Stage::kSigning, 1, 1, id);
@@ -300,8 +313,9 @@ absl::StatusOr<VerdictRecord> Auditor::Verify(std::string_view registration_id,
 
 absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
                                               const std::optional<std::string>& owner,
-                                              const Control& control) {
+                                              const Control& control, std::string_view principal) {
   const Impl& impl = *impl_;
+  INFIP_RETURN_IF_ERROR(CheckPrincipal(principal));
   INFIP_RETURN_IF_ERROR(CheckSuspect(suspect));
   if (owner.has_value()) {
     INFIP_RETURN_IF_ERROR(CheckPrintable(*owner, kMaxOwnerCharacters, "owner"));
@@ -381,6 +395,7 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
         MakeVerdict(c.registration, *c.suspect_set, std::move(c.comparison),
                     impl.options.compare.confidence, suspect.name, session->sha256(),
                     *impl.signer));
+    v.stored.principal = std::string(principal);
     pending.push_back(std::move(v));
   }
   INFIP_RETURN_IF_ERROR(CheckControl(control, "storing the verdicts"));
@@ -407,7 +422,8 @@ absl::StatusOr<ScreenOutcome> Auditor::Screen(const SuspectModel& suspect,
 }
 
 absl::StatusOr<std::vector<EvidenceImage>> Auditor::VerdictEvidence(std::string_view verdict_id,
-                                                                    int max_keys) {
+                                                                    int max_keys,
+                                                                    EvidenceView view) {
   const Impl& impl = *impl_;
   if (max_keys < 0) {
     return absl::InvalidArgumentError(
@@ -422,6 +438,10 @@ absl::StatusOr<std::vector<EvidenceImage>> Auditor::VerdictEvidence(std::string_
     return absl::DataLossError(
         absl::StrCat("verdict ", View(verdict_id),
                      ": stored suspect fingerprints: ", suspect_set.status().message()));
+  }
+  if (view == EvidenceView::kComparison) {
+    return ComparisonImages(reg.fingerprints, *suspect_set, v.per_key_ssim, max_keys,
+                            impl.options.compare.ssim);
   }
   return VerdictImages(reg.keys, reg.fingerprints, *suspect_set, v.per_key_ssim, max_keys,
                        impl.options.compare.ssim);

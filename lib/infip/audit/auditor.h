@@ -61,11 +61,15 @@ class Auditor {
       const RegisterSettings& settings, io::KeySet keys, std::string infip_bytes);
 
   // Extracts S' on the registration's keys with its composite and lambda, compares with S
-  // against its T, signs and records the verdict. NOT_FOUND for an unknown registration;
-  // FAILED_PRECONDITION when the model does not accept the keys' shape.
+  // against its T, signs and records the verdict with `principal`, the authenticated caller
+  // who asked for it (empty: nobody on record; only its registration's owner may then see its
+  // evidence). NOT_FOUND for an unknown registration; FAILED_PRECONDITION when the model does
+  // not accept the keys' shape. Whether the caller may verify against this registration is the
+  // server's decision, made before.
   [[nodiscard]] absl::StatusOr<VerdictRecord> Verify(std::string_view registration_id,
                                                      const SuspectModel& suspect,
-                                                     const Control& control);
+                                                     const Control& control,
+                                                     std::string_view principal = {});
 
   // Verify against every registration (of `owner`, when given) whose key shape the model
   // accepts; the model is loaded once, and registrations on the same keys with the same
@@ -73,16 +77,19 @@ class Auditor {
   // another shape, or one deleted or damaged meanwhile, is listed in `skipped` with the reason.
   // The verdicts are signed and stored only after every comparison is done, so a screening
   // cancelled or failed before that stores none. An empty `owner` is INVALID_ARGUMENT (leave
-  // it unset).
+  // it unset). Every verdict records `principal` as Verify's does.
   [[nodiscard]] absl::StatusOr<ScreenOutcome> Screen(const SuspectModel& suspect,
                                                      const std::optional<std::string>& owner,
-                                                     const Control& control);
+                                                     const Control& control,
+                                                     std::string_view principal = {});
 
   // PNG evidence (audit/evidence.h). For a verdict: per key the key image, s_i, s'_i and the
-  // SSIM map, then one grid of all of them. For a registration: the keys and s_i, then a grid.
-  // max_keys 0: all; negative: INVALID_ARGUMENT. NOT_FOUND for an unknown id.
+  // SSIM map, then one grid of all of them; with EvidenceView::kComparison the SSIM maps and
+  // a grid of them only (no key, S or S' leaves). For a registration: the keys and s_i, then a
+  // grid. max_keys 0: all; negative: INVALID_ARGUMENT. NOT_FOUND for an unknown id. Who may
+  // see which is the server's decision (it passes the view).
   [[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> VerdictEvidence(
-      std::string_view verdict_id, int max_keys);
+      std::string_view verdict_id, int max_keys, EvidenceView view = EvidenceView::kFull);
   [[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> RegistrationEvidence(
       std::string_view registration_id, int max_keys);
 

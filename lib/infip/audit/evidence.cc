@@ -112,6 +112,34 @@ absl::StatusOr<std::vector<EvidenceImage>> VerdictImages(
   return out;
 }
 
+absl::StatusOr<std::vector<EvidenceImage>> ComparisonImages(
+    const fingerprint::FingerprintSet& registered, const fingerprint::FingerprintSet& suspect,
+    const std::vector<double>& per_key_ssim, int max_keys, const similarity::SsimOptions& ssim) {
+  if (!registered.images.defined() || registered.images.dim() != 3 || !suspect.images.defined() ||
+      registered.images.sizes() != suspect.images.sizes()) {
+    return absl::InvalidArgumentError(
+        "the suspect's fingerprints do not match the registered ones");
+  }
+  const int64_t n = registered.images.size(0);
+  if (static_cast<int64_t>(per_key_ssim.size()) != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(per_key_ssim.size(), " per-key SSIM values for ", n, " keys"));
+  }
+  INFIP_ASSIGN_OR_RETURN(const int64_t count, KeysToShow(max_keys, n));
+  INFIP_ASSIGN_OR_RETURN(torch::Tensor maps,
+                         SsimMapImages(registered.images.narrow(0, 0, count).contiguous(),
+                                       suspect.images.narrow(0, 0, count).contiguous(), ssim));
+  std::vector<EvidenceImage> out;
+  std::vector<std::vector<torch::Tensor>> rows;
+  for (int64_t i = 0; i < count; ++i) {
+    INFIP_RETURN_IF_ERROR(Add(out, EvidenceKind::kSsimMap, i, KeyName(i, "-ssim"), maps[i],
+                              per_key_ssim[static_cast<size_t>(i)]));
+    rows.push_back({maps[i]});
+  }
+  INFIP_RETURN_IF_ERROR(AddGrid(out, rows, maps.size(1), maps.size(2)));
+  return out;
+}
+
 absl::StatusOr<std::vector<EvidenceImage>> RegistrationImages(
     const io::KeySet& keys, const fingerprint::FingerprintSet& registered, int max_keys) {
   INFIP_RETURN_IF_ERROR(CheckSet(keys, registered, "registered"));

@@ -4,7 +4,8 @@
 // For a verdict, per key i: the key image (mapped from its box to 0..255), s_i, s'_i and the
 // local SSIM map of s_i and s'_i (SSIM's [-1, 1] mapped linearly to 0..255, so mid-grey is 0
 // and white is identical), then one grid with a row per key and those four columns. For a
-// registration, per key the key image and s_i, then a grid of two columns. Names are
+// registration, per key the key image and s_i, then a grid of two columns. For whoever may
+// see the comparison only, the SSIM maps and a grid of one column. Names are
 // "key-007.png", "key-007-registered.png", "key-007-suspect.png", "key-007-ssim.png" and
 // "grid.png".
 //
@@ -29,6 +30,13 @@ namespace infip::audit {
     const io::KeySet& keys, const fingerprint::FingerprintSet& registered,
     const fingerprint::FingerprintSet& suspect, const std::vector<double>& per_key_ssim,
     int max_keys, const similarity::SsimOptions& ssim);
+
+// The part of a verdict's evidence that shows neither the keys nor either fingerprint set
+// (EvidenceView::kComparison): per key the SSIM map of s_i and s'_i, labelled with its SSIM,
+// then a grid of them. INVALID_ARGUMENT when the sets differ in count or resolution.
+[[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> ComparisonImages(
+    const fingerprint::FingerprintSet& registered, const fingerprint::FingerprintSet& suspect,
+    const std::vector<double>& per_key_ssim, int max_keys, const similarity::SsimOptions& ssim);
 
 [[nodiscard]] absl::StatusOr<std::vector<EvidenceImage>> RegistrationImages(
     const io::KeySet& keys, const fingerprint::FingerprintSet& registered, int max_keys);

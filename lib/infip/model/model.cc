@@ -1,8 +1,11 @@
 #include "infip/model/model.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
+#include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
@@ -57,6 +60,23 @@ std::string ShapeString(c10::IntArrayRef shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
+// The archive's bytes as LibTorch's reader sees a file, without a copy (a model may be
+// gigabytes). Reads past the end come back short, which the reader reports as an error.
+class BytesReader final : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BytesReader(std::string_view bytes) : bytes_(bytes) {}
+  size_t size() const override { return bytes_.size(); }
+  size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
+    if (pos >= bytes_.size()) return 0;
+    const size_t take = std::min<uint64_t>(n, bytes_.size() - pos);
+    std::memcpy(buf, bytes_.data() + pos, take);
+    return take;
+  }
+
+ private:
+  const std::string_view bytes_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CanonicalModel>> CanonicalModel::FromFile(
@@ -76,8 +96,8 @@ absl::StatusOr<std::unique_ptr<CanonicalModel>> CanonicalModel::FromBytes(
   if (bytes.empty()) return absl::InvalidArgumentError("model file is empty");
   INFIP_ASSIGN_OR_RETURN(torch::jit::Module module,
                          CatchTorch("cannot load TorchScript model", [&] {
-                           std::istringstream in{std::string(bytes)};
-                           return torch::jit::load(in, options.device);
+                           return torch::jit::load(std::make_shared<BytesReader>(bytes),
+                                                   options.device);
                          }));
   return FromModule(std::move(module), options);
 }

@@ -37,6 +37,7 @@ class CanonicalModel {
   // UNIMPLEMENTED; a model without a forward(Tensor) -> Tensor gives INVALID_ARGUMENT.
   static absl::StatusOr<std::unique_ptr<CanonicalModel>> FromFile(const std::string& path,
                                                                   const LoadOptions& options);
+  // `bytes` are read in place (no copy) and need to live only as long as the call.
   static absl::StatusOr<std::unique_ptr<CanonicalModel>> FromBytes(std::string_view bytes,
                                                                    const LoadOptions& options);
   // Canonicalises an already-loaded module (tests build modules in C++).

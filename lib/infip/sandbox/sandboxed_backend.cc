@@ -20,22 +20,18 @@ namespace {
 
 constexpr uint64_t kSmallReply = 1 << 20;
 constexpr double kValuesAt224 = 3.0 * 224 * 224;
-const absl::Duration kFinishGrace = absl::Seconds(2);
 
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // One request's worker, from the Job on.
 class SandboxedSession final : public audit::ModelSession {
  public:
-  SandboxedSession(std::unique_ptr<WorkerProcess> worker, const SandboxLimits& limits,
-                   std::string sha256)
-      : worker_(std::move(worker)), limits_(limits), sha256_(std::move(sha256)) {}
+  SandboxedSession(WorkerPool* pool, std::unique_ptr<WorkerProcess> worker,
+                   const SandboxLimits& limits, std::string sha256)
+      : pool_(pool), worker_(std::move(worker)), limits_(limits), sha256_(std::move(sha256)) {}
 
-  ~SandboxedSession() override {
-    const WorkerExit end = worker_->Finish(kFinishGrace);
-    spdlog::debug("sandboxed worker {} done ({}, {:.2f} s CPU, {} peak)", worker_->pid(),
-                  end.Describe(), end.cpu_seconds, ByteText(end.max_rss_bytes));
-  }
+  // The reply is not held up by the worker's exit: the pool reaps it.
+  ~SandboxedSession() override { pool_->Retire(std::move(worker_)); }
 
   const std::string& sha256() const override { return sha256_; }
 
@@ -59,6 +55,7 @@ class SandboxedSession final : public audit::ModelSession {
   absl::Status Ended(std::string_view doing);
   absl::Status Broken(std::string_view doing, std::string_view what);
 
+  WorkerPool* const pool_;
   std::unique_ptr<WorkerProcess> worker_;
   const SandboxLimits& limits_;
   const std::string sha256_;
@@ -266,7 +263,7 @@ absl::StatusOr<std::unique_ptr<audit::ModelSession>> SandboxedBackend::Open(
   job.memory_bytes = limits_.memory_bytes;
   job.memory_as_data = limits_.memory_as_data;
   job.cpu_seconds = static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(limits_.cpu_time)));
-  auto session = std::make_unique<SandboxedSession>(std::move(worker), limits_, sha256);
+  auto session = std::make_unique<SandboxedSession>(pool_, std::move(worker), limits_, sha256);
   INFIP_RETURN_IF_ERROR(session->Load(job, fd.get(), control));
   return session;
 }

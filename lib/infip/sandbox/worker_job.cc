@@ -1,17 +1,22 @@
 #include "infip/sandbox/worker_job.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <torch/jit.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -62,23 +67,35 @@ auto Guarded(const Job& job, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-absl::StatusOr<std::string> ReadModel(int fd, int64_t size) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, "the model's descriptor");
-  if (!S_ISREG(st.st_mode) || st.st_size != size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the model's descriptor is not the announced ", size, "-byte file"));
+// The model file's bytes, mapped read-only from its descriptor: no copy of what may be
+// gigabytes, and nothing to read into first.
+class MappedModel {
+ public:
+  static absl::StatusOr<MappedModel> Map(int fd, int64_t size) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, "the model's descriptor");
+    if (!S_ISREG(st.st_mode) || st.st_size != size) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the model's descriptor is not the announced ", size, "-byte file"));
+    }
+    void* data = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) return absl::ErrnoToStatus(errno, "mapping the model");
+    return MappedModel(data, static_cast<size_t>(size));
   }
-  std::string bytes(static_cast<size_t>(size), '\0');
-  size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::DataLossError("the model file ended early");
-    got += static_cast<size_t>(n);
+  MappedModel(MappedModel&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(o.size_) {}
+  MappedModel& operator=(MappedModel&&) = delete;
+  ~MappedModel() {
+    if (data_ != nullptr) ::munmap(data_, size_);
   }
-  return bytes;
-}
+  [[nodiscard]] std::string_view bytes() const {
+    return std::string_view(static_cast<const char*>(data_), size_);
+  }
+
+ private:
+  MappedModel(void* data, size_t size) : data_(data), size_(size) {}
+  void* data_;
+  size_t size_;
+};
 
 // The descriptors this process has open.
 std::vector<int> OpenDescriptors() {
@@ -141,18 +158,19 @@ absl::StatusOr<Loaded> Worker::Load(const Job& job, UniqueFd model_fd) {
   WatchCaller(channel_.fd());
 
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<std::string> bytes = ReadModel(model_fd.get(), job.model_bytes);
+  absl::StatusOr<MappedModel> mapped = MappedModel::Map(model_fd.get(), job.model_bytes);
   model_fd.Reset();
-  if (!bytes.ok()) {
-    loaded.status = bytes.status();
+  if (!mapped.ok()) {
+    loaded.status = NameMemoryLimit(mapped.status(), job);
     return loaded;
   }
+  const std::string_view bytes = mapped->bytes();
   io::ArchiveLimits limits;
   limits.max_uncompressed_bytes = job.archive.max_uncompressed_bytes;
   limits.max_compression_ratio = job.archive.max_compression_ratio;
   limits.max_entries = job.archive.max_entries;
   limits.scan_source = job.archive.scan_source;
-  absl::StatusOr<io::ArchiveSummary> archive = io::CheckModelArchive(*bytes, limits);
+  absl::StatusOr<io::ArchiveSummary> archive = io::CheckModelArchive(bytes, limits);
   if (!archive.ok()) {
     loaded.status = archive.status();
     return loaded;
@@ -168,9 +186,7 @@ absl::StatusOr<Loaded> Worker::Load(const Job& job, UniqueFd model_fd) {
   model::LoadOptions options;
   options.device = *device;
   absl::StatusOr<std::unique_ptr<model::CanonicalModel>> model =
-      Guarded(job, [&] { return model::CanonicalModel::FromBytes(*bytes, options); });
-  bytes->clear();
-  bytes->shrink_to_fit();
+      Guarded(job, [&] { return model::CanonicalModel::FromBytes(bytes, options); });
   if (!model.ok()) {
     loaded.status = NameMemoryLimit(model.status(), job);
     return loaded;
@@ -258,15 +274,64 @@ int Worker::Serve() {
   }
 }
 
-// LibTorch's one-time set-up, done before any model arrives so that a pooled worker has paid
-// for it already: the TorchScript compiler's builtins and, on a GPU, the CUDA context (which
-// opens device files that the confinement will forbid later).
-absl::StatusOr<std::string> WarmUp(const std::string& device_name) {
+// Touches `bytes` of heap and keeps it: blocks under glibc's largest mmap threshold come from
+// the heap, and the heap is never trimmed, so the job's tensors reuse pages already faulted in.
+void Prefault(int64_t bytes) {
+  constexpr size_t kBlock = size_t{16} << 20;
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the most glibc allows; also stops it adapting
+  ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+  std::vector<void*> blocks;
+  for (int64_t done = 0; done < bytes; done += kBlock) {
+    void* block = std::malloc(kBlock);
+    if (block == nullptr) break;
+    std::memset(block, 0, kBlock);
+    blocks.push_back(block);
+  }
+  for (void* block : blocks) std::free(block);
+}
+
+// A small classifier of the ops most models use (convolution, ReLU, max and adaptive average
+// pooling, flatten, a linear head), as a TorchScript archive in memory.
+std::string WarmUpArchive() {
+  torch::jit::Module m("__torch__.InfipWorkerWarmUp");
+  torch::manual_seed(0);
+  m.register_parameter("conv", torch::randn({8, 3, 3, 3}) * 0.2, false);
+  m.register_parameter("head", torch::randn({10, 8 * 4 * 4}) * 0.1, false);
+  m.define(R"(
+def forward(self, x):
+    y = torch.relu(torch.conv2d(x, self.conv, None, [1, 1], [1, 1]))
+    y = torch.max_pool2d(y, [2, 2])
+    y = torch.adaptive_avg_pool2d(y, [4, 4])
+    return torch.linear(torch.flatten(y, 1), self.head)
+)");
+  std::ostringstream out;
+  m.save(out);
+  return out.str();
+}
+
+// LibTorch's one-time costs, paid before any model arrives so that a pooled worker has paid
+// them already: a small model goes through the job's own path (archive check, load, freeze,
+// canonicalise, shape probe, relevance), which initialises the TorchScript loader and
+// interpreter, the CPU kernels and their thread pools and, on a GPU, the CUDA context (whose
+// device files the confinement would forbid opening later). Threads started here are
+// confined with the rest when the job arrives (confine/landlock_threads.h).
+absl::StatusOr<std::string> WarmUp(const std::string& device_name, int64_t prefault_bytes) {
   INFIP_ASSIGN_OR_RETURN(torch::Device device, audit::ParseDevice(device_name));
-  INFIP_RETURN_IF_ERROR(CatchTorchVoid("initialising LibTorch", [&] {
-    auto unit = torch::jit::compile("def f(x):\n    return torch.relu(x) + 1\n");
-    (void)unit->get_function("f")({torch::zeros({1}, torch::TensorOptions().device(device))});
-  }));
+  if (prefault_bytes > 0) Prefault(prefault_bytes);
+  INFIP_ASSIGN_OR_RETURN(std::string archive,
+                         CatchTorch("making the warm-up model", [] { return WarmUpArchive(); }));
+  INFIP_RETURN_IF_ERROR(io::CheckModelArchive(archive, io::ArchiveLimits{}).status());
+  model::LoadOptions options;
+  options.device = device;
+  INFIP_ASSIGN_OR_RETURN(std::shared_ptr<const model::CanonicalModel> model,
+                         model::CanonicalModel::FromBytes(archive, options));
+  io::KeySet keys;
+  keys.inputs = torch::rand({4, 3, 32, 32});
+  keys.box_low.assign(3, 0.0);
+  keys.box_high.assign(3, 1.0);
+  audit::ExtractionSettings settings;
+  settings.chunk_size = 2;
+  INFIP_RETURN_IF_ERROR(audit::ExplainKeys(model, keys, settings, audit::Control{}).status());
   return device.str();
 }
 
@@ -281,7 +346,7 @@ int RunWorker(const WorkerArgs& args) {
   spdlog::set_default_logger(spdlog::stderr_logger_st("infip-worker"));
   spdlog::set_pattern("infip-worker[%P] %l: %v");
   Channel channel{UniqueFd(args.channel_fd)};
-  absl::StatusOr<std::string> device = WarmUp(args.device);
+  absl::StatusOr<std::string> device = WarmUp(args.device, args.prefault_bytes);
   if (!device.ok()) {
     spdlog::error("{}", device.status().ToString());
     return kWorkerBadArguments;

@@ -110,7 +110,8 @@ absl::StatusOr<std::unique_ptr<WorkerProcess>> WorkerProcess::Start(const Worker
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<std::string> args = {launch.binary, "--device", launch.device};
+  std::vector<std::string> args = {launch.binary, "--device", launch.device, "--prefault",
+                                   std::to_string(launch.prefault_bytes)};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -243,9 +244,14 @@ WorkerExit WorkerProcess::Kill() {
   return Reap(/*wait=*/true);
 }
 
+void WorkerProcess::SayBye() {
+  if (!reaped_ && !bye_sent_) (void)channel_.Send(MessageType::kBye, "");
+  bye_sent_ = true;
+}
+
 WorkerExit WorkerProcess::Finish(absl::Duration grace) {
   if (reaped_) return exit_;
-  (void)channel_.Send(MessageType::kBye, "");
+  SayBye();
   const absl::Time deadline = absl::Now() + grace;
   while (!Ended() && absl::Now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

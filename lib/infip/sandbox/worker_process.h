@@ -30,6 +30,7 @@ struct WorkerLaunch {
   std::string binary;          // infip-worker
   std::string device = "cpu";  // passed as --device
   std::string scratch_parent;  // where working directories are made; empty: $TMPDIR or /tmp
+  int64_t prefault_bytes = 0;  // heap the worker touches while idle (worker_job.h)
 };
 
 // How a worker ended.
@@ -68,6 +69,8 @@ class WorkerProcess {
   // The last few KiB the worker wrote to stderr.
   [[nodiscard]] std::string StderrTail() const { return stderr_tail_; }
 
+  // Asks the worker to exit (Bye), without waiting.
+  void SayBye();
   // Says Bye, waits up to `grace` for the worker to exit, kills it if it has not, and reaps
   // it. Idempotent: later calls return the same result.
   WorkerExit Finish(absl::Duration grace);
@@ -89,6 +92,7 @@ class WorkerProcess {
   std::string stderr_tail_;
   std::string stderr_line_;
   bool reaped_ = false;
+  bool bye_sent_ = false;
   WorkerExit exit_;
 };
 

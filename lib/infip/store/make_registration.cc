@@ -29,6 +29,7 @@ absl::StatusOr<Registration> MakeRegistration(const NewRegistration& info, const
   Registration r;
   r.id = info.id.empty() ? NewRegistrationId() : info.id;
   r.owner = info.owner;
+  r.principal = info.principal.empty() ? info.owner : info.principal;
   r.model_name = info.model_name;
   r.created = absl::FromUnixMicros(absl::ToUnixMicros(info.created));
   r.threshold = info.threshold;

@@ -31,6 +31,7 @@ namespace infip::store {
 // What the registering caller decides; MakeRegistration derives everything else.
 struct NewRegistration {
   std::string owner;
+  std::string principal;  // who registers; empty: the owner
   std::string model_name;
   double threshold = 0.0;
   absl::Time created = absl::Now();  // truncated to microseconds

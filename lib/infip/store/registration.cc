@@ -6,6 +6,7 @@ RegistrationSummary Summarize(const Registration& registration) {
   RegistrationSummary s;
   s.id = registration.id;
   s.owner = registration.owner;
+  s.principal = registration.principal;
   s.model_name = registration.model_name;
   s.created = registration.created;
   s.threshold = registration.threshold;

@@ -51,7 +51,12 @@ struct Registration {
   // Assigned by the server: "reg_" + 16 lowercase hex digits (NewRegistrationId). Stores
   // accept 1 to 64 characters from [A-Za-z0-9_-].
   std::string id;
+  // The tenant the registration belongs to: an authenticated principal's name (the server
+  // never takes it from a request unless the caller is an admin).
   std::string owner;
+  // Who registered it: the owner, or an admin acting for them. Registrations stored before
+  // schema version 3 have their owner here (docs/store.md).
+  std::string principal;
   std::string model_name;
   absl::Time created;      // stores keep microseconds; MakeRegistration truncates to them
   double threshold = 0.0;  // T: ASSIM >= T means "copy"
@@ -75,6 +80,7 @@ struct Registration {
 struct RegistrationSummary {
   std::string id;
   std::string owner;
+  std::string principal;
   std::string model_name;
   absl::Time created;
   double threshold = 0.0;

@@ -86,6 +86,8 @@ void Statement::BindDouble(int index, double value) {
   NoteBind(sqlite3_bind_double(stmt_, index, value));
 }
 
+void Statement::BindNull(int index) { NoteBind(sqlite3_bind_null(stmt_, index)); }
+
 absl::StatusOr<bool> Statement::Step() {
   if (bind_error_ != SQLITE_OK) {
     last_error_ = bind_error_;

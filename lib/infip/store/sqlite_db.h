@@ -43,6 +43,7 @@ class Statement {
   void BindBlob(int index, std::string_view bytes);
   void BindInt64(int index, int64_t value);
   void BindDouble(int index, double value);
+  void BindNull(int index);
 
   // True when a row is ready, false when the statement is done.
   [[nodiscard]] absl::StatusOr<bool> Step();

@@ -89,6 +89,18 @@ constexpr std::string_view kCreateVerdicts = R"sql(CREATE TABLE verdicts (
 constexpr std::string_view kIndexVerdictsByRegistration =
     "CREATE INDEX verdicts_by_registration ON verdicts (registration_id, created_micros, id)";
 
+// Version 3: who did it. A registration records the principal that registered it (its owner,
+// or an admin acting for the owner); registrations made before had no authenticated caller,
+// so their owner name becomes their principal. A verdict records the principal that asked
+// for it; NULL for verdicts made before, which then belong to nobody but the registration's
+// owner (and admins). Columns added to STRICT tables keep their type checks; the non-empty
+// rule is ValidateRegistration's, since ALTER TABLE cannot add a CHECK the old rows fail.
+constexpr std::string_view kAddRegistrationPrincipal =
+    "ALTER TABLE registrations ADD COLUMN principal TEXT NOT NULL DEFAULT ''";
+constexpr std::string_view kFillRegistrationPrincipal =
+    "UPDATE registrations SET principal = owner";
+constexpr std::string_view kAddVerdictPrincipal = "ALTER TABLE verdicts ADD COLUMN principal TEXT";
+
 absl::StatusOr<int64_t> QueryInt(Connection& db, std::string_view sql) {
   INFIP_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql));
   INFIP_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -112,6 +124,9 @@ const std::vector<Migration>& Migrations() {
        {kCreateSchemaVersion, kCreateRegistrations, kCreateKeySets, kCreateFingerprintSets,
         kIndexCreated, kIndexOwner, kIndexShape}},
       {2, "verdicts", {kCreateVerdicts, kIndexVerdictsByRegistration}},
+      {3,
+       "principals of registrations and verdicts",
+       {kAddRegistrationPrincipal, kFillRegistrationPrincipal, kAddVerdictPrincipal}},
   };
   return *migrations;
 }

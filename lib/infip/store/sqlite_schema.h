@@ -20,7 +20,7 @@
 
 namespace infip::store::sqlite {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct Migration {
   int version;                               // the version this step produces

@@ -25,14 +25,14 @@ using sqlite::Transaction;
 #define INFIP_SUMMARY_COLUMNS                                                           \
   "r.id, r.owner, r.model_name, r.created_micros, r.threshold, r.composite, r.lambda, " \
   "r.lambda_scaling, r.channels, r.height, r.width, r.key_count, r.key_set_sha256, "    \
-  "r.fingerprints_sha256"
-constexpr int kSummaryColumnCount = 14;
+  "r.fingerprints_sha256, r.principal"
+constexpr int kSummaryColumnCount = 15;
 
 constexpr std::string_view kInsertRegistration =
     "INSERT INTO registrations (id, owner, model_name, created_micros, threshold, composite, "
     "lambda, lambda_scaling, channels, height, width, key_count, key_set_sha256, "
-    "fingerprints_sha256, receipt) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "fingerprints_sha256, receipt, principal) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 constexpr std::string_view kInsertKeySet =
     "INSERT INTO key_sets (registration_id, tensor_npy, box_low, box_high, preprocessing) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -47,6 +47,8 @@ constexpr std::string_view kSelectRegistration =
     "LEFT JOIN key_sets AS k ON k.registration_id = r.id "
     "LEFT JOIN fingerprint_sets AS f ON f.registration_id = r.id "
     "WHERE r.id = ?1";
+constexpr std::string_view kSelectSummary =
+    "SELECT " INFIP_SUMMARY_COLUMNS " FROM registrations AS r WHERE r.id = ?1";
 
 // The four List queries (filter by owner, by shape, both, neither), all fixed text; the page
 // starts strictly after the position (?1, ?2).
@@ -109,6 +111,7 @@ absl::StatusOr<RegistrationSummary> ReadSummary(const Statement& row) {
   s.key_count = row.ColumnInt64(11);
   s.key_set_sha256 = row.ColumnText(12);
   s.fingerprints_sha256 = row.ColumnText(13);
+  s.principal = row.ColumnText(14);
   return s;
 }
 
@@ -175,6 +178,7 @@ absl::Status SqliteStore::InsertLocked(const Registration& r) {
     insert.BindText(13, r.key_set.sha256);
     insert.BindText(14, r.fingerprints_sha256);
     insert.BindBlob(15, r.receipt);
+    insert.BindText(16, r.principal);
     if (absl::Status inserted = insert.Run(); !inserted.ok()) {
       if (insert.last_error() == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return absl::AlreadyExistsError(absl::StrCat("registration ", r.id, " already exists"));
@@ -230,6 +234,7 @@ absl::StatusOr<Registration> SqliteStore::ReadRegistration(std::string_view id) 
   Registration r;
   r.id = std::move(s.id);
   r.owner = std::move(s.owner);
+  r.principal = std::move(s.principal);
   r.model_name = std::move(s.model_name);
   r.created = s.created;
   r.threshold = s.threshold;
@@ -247,6 +252,16 @@ absl::StatusOr<Registration> SqliteStore::ReadRegistration(std::string_view id) 
   r.key_set.preprocessing = query.ColumnText(kPreprocessing);
   r.fingerprints = query.ColumnBlob(kInfip);
   return r;
+}
+
+absl::StatusOr<RegistrationSummary> SqliteStore::GetSummary(std::string_view id) {
+  INFIP_RETURN_IF_ERROR(ValidateRegistrationId(id));
+  absl::MutexLock lock(&mu_);
+  INFIP_ASSIGN_OR_RETURN(Statement query, db_->Prepare(kSelectSummary));
+  query.BindText(1, id);
+  INFIP_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return NotFound(id);
+  return ReadSummary(query);
 }
 
 absl::StatusOr<ListPage> SqliteStore::List(const ListFilter& filter) {

@@ -54,6 +54,7 @@ class SqliteStore final : public RegistrationStore {
 
   absl::Status Put(const Registration& registration) override;
   absl::StatusOr<Registration> Get(std::string_view id) override;
+  absl::StatusOr<RegistrationSummary> GetSummary(std::string_view id) override;
   absl::StatusOr<ListPage> List(const ListFilter& filter) override;
   absl::StatusOr<std::vector<RegistrationSummary>> ListCompatible(const InputShape& shape) override;
   absl::Status Delete(std::string_view id) override;
@@ -63,6 +64,7 @@ class SqliteStore final : public RegistrationStore {
   // Verdicts (sqlite_verdicts.cc).
   absl::Status PutVerdict(const StoredVerdict& verdict) override;
   absl::StatusOr<StoredVerdict> GetVerdict(std::string_view id) override;
+  absl::StatusOr<VerdictSummary> GetVerdictSummary(std::string_view id) override;
   absl::StatusOr<int64_t> CountVerdicts() override;
 
   [[nodiscard]] const std::string& path() const { return path_; }

@@ -1,4 +1,4 @@
-// SqliteStore's verdict table (schema version 2; docs/store.md).
+// SqliteStore's verdict table (schema version 2; its principal since version 3; docs/store.md).
 #include <sqlite3.h>
 
 #include <utility>
@@ -24,16 +24,24 @@ constexpr std::string_view kInsertVerdict =
     "INSERT INTO verdicts (id, registration_id, created_micros, suspect_name, suspect_sha256, "
     "assim, ci_low, ci_high, confidence, threshold, pirated, key_count, per_key_ssim, composite, "
     "lambda, lambda_scaling, engine_version, envelope, suspect_fingerprints, "
-    "suspect_fingerprints_sha256) "
+    "suspect_fingerprints_sha256, principal) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20)";
+    "?19, ?20, ?21)";
 
 // The columns in the order ReadVerdict reads them.
 constexpr std::string_view kSelectVerdict =
     "SELECT id, registration_id, created_micros, suspect_name, suspect_sha256, assim, ci_low, "
     "ci_high, confidence, threshold, pirated, key_count, per_key_ssim, composite, lambda, "
     "lambda_scaling, engine_version, envelope, suspect_fingerprints, "
-    "suspect_fingerprints_sha256 FROM verdicts WHERE id = ?1";
+    "suspect_fingerprints_sha256, principal FROM verdicts WHERE id = ?1";
+
+constexpr std::string_view kSelectVerdictSummary =
+    "SELECT id, registration_id, created_micros, principal FROM verdicts WHERE id = ?1";
+
+absl::Status VerdictNotFound(std::string_view id) {
+  return absl::NotFoundError(
+      absl::StrCat("verdict ", absl::string_view(id.data(), id.size()), " not found"));
+}
 
 absl::Status RegistrationNotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("registration ", id, " not found"));
@@ -100,6 +108,12 @@ absl::Status SqliteStore::InsertVerdictLocked(const StoredVerdict& v) {
     insert.BindText(18, v.envelope);
     insert.BindBlob(19, v.suspect_fingerprints);
     insert.BindText(20, v.suspect_fingerprints_sha256);
+    // NULL, not "": a verdict nobody is recorded as having asked for (docs/store.md).
+    if (v.principal.empty()) {
+      insert.BindNull(21);
+    } else {
+      insert.BindText(21, v.principal);
+    }
     if (absl::Status inserted = insert.Run(); !inserted.ok()) {
       if (insert.last_error() == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return absl::AlreadyExistsError(absl::StrCat("verdict ", v.id, " already exists"));
@@ -124,10 +138,7 @@ absl::StatusOr<StoredVerdict> SqliteStore::ReadVerdict(std::string_view id) {
   INFIP_ASSIGN_OR_RETURN(Statement query, db_->Prepare(kSelectVerdict));
   query.BindText(1, id);
   INFIP_ASSIGN_OR_RETURN(bool row, query.Step());
-  if (!row) {
-    return absl::NotFoundError(
-        absl::StrCat("verdict ", absl::string_view(id.data(), id.size()), " not found"));
-  }
+  if (!row) return VerdictNotFound(id);
   StoredVerdict v;
   v.id = query.ColumnText(0);
   v.registration_id = query.ColumnText(1);
@@ -156,6 +167,22 @@ absl::StatusOr<StoredVerdict> SqliteStore::ReadVerdict(std::string_view id) {
   v.envelope = query.ColumnText(17);
   v.suspect_fingerprints = query.ColumnBlob(18);
   v.suspect_fingerprints_sha256 = query.ColumnText(19);
+  if (!query.ColumnIsNull(20)) v.principal = query.ColumnText(20);
+  return v;
+}
+
+absl::StatusOr<VerdictSummary> SqliteStore::GetVerdictSummary(std::string_view id) {
+  INFIP_RETURN_IF_ERROR(ValidateVerdictId(id));
+  absl::MutexLock lock(&mu_);
+  INFIP_ASSIGN_OR_RETURN(Statement query, db_->Prepare(kSelectVerdictSummary));
+  query.BindText(1, id);
+  INFIP_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return VerdictNotFound(id);
+  VerdictSummary v;
+  v.id = query.ColumnText(0);
+  v.registration_id = query.ColumnText(1);
+  v.created = absl::FromUnixMicros(query.ColumnInt64(2));
+  if (!query.ColumnIsNull(3)) v.principal = query.ColumnText(3);
   return v;
 }
 

@@ -42,6 +42,10 @@ class RegistrationStore {
   // DATA_LOSS when a blob no longer hashes to its recorded SHA-256 (store/validate.h).
   [[nodiscard]] virtual absl::StatusOr<Registration> Get(std::string_view id) = 0;
 
+  // The registration without blobs and receipt: what a tenant check needs (its owner and
+  // principal) before anything is read or done. NOT_FOUND names the id.
+  [[nodiscard]] virtual absl::StatusOr<RegistrationSummary> GetSummary(std::string_view id) = 0;
+
   // One page of summaries matching the filter, oldest first.
   [[nodiscard]] virtual absl::StatusOr<ListPage> List(const ListFilter& filter) = 0;
 
@@ -66,6 +70,10 @@ class RegistrationStore {
   // The verdict as it was put. NOT_FOUND names the id; DATA_LOSS when the suspect's
   // fingerprints no longer hash to their recorded SHA-256.
   [[nodiscard]] virtual absl::StatusOr<StoredVerdict> GetVerdict(std::string_view id) = 0;
+
+  // The verdict's registration, time and principal, without reading its blobs. NOT_FOUND
+  // names the id.
+  [[nodiscard]] virtual absl::StatusOr<VerdictSummary> GetVerdictSummary(std::string_view id) = 0;
 
   // Number of verdicts, of every registration.
   [[nodiscard]] virtual absl::StatusOr<int64_t> CountVerdicts() = 0;

@@ -38,6 +38,9 @@ absl::Status CheckScalars(const StoredVerdict& v) {
   if (v.created == absl::InfinitePast() || v.created == absl::InfiniteFuture()) {
     return Invalid(v, "created time is not set");
   }
+  if (v.principal.size() > kMaxOwnerLength) {
+    return Invalid(v, absl::StrCat("principal is longer than ", kMaxOwnerLength, " bytes"));
+  }
   if (v.suspect_name.empty()) return Invalid(v, "suspect name is empty");
   if (v.suspect_name.size() > kMaxModelNameLength) {
     return Invalid(v, absl::StrCat("suspect name is longer than ", kMaxModelNameLength, " bytes"));

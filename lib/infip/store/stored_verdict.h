@@ -32,6 +32,9 @@ struct StoredVerdict {
   std::string id;
   std::string registration_id;  // an existing registration
   absl::Time created;           // when the verdict was made; stores keep microseconds
+  // Who asked for it (an authenticated principal). Empty for verdicts made before schema
+  // version 3, which recorded nobody: only admins and the registration's owner see those.
+  std::string principal;
 
   std::string suspect_name;    // the verdict's subject, not empty
   std::string suspect_sha256;  // of the suspect model file, 64 lowercase hex digits
@@ -58,6 +61,14 @@ struct StoredVerdict {
   std::string suspect_fingerprints_sha256;  // hex, of those bytes
 };
 
+// A verdict without its numbers, envelope and blobs: what a tenant check reads.
+struct VerdictSummary {
+  std::string id;
+  std::string registration_id;
+  absl::Time created;
+  std::string principal;  // empty: made before schema version 3
+};
+
 // "vrd_" followed by 16 lowercase hex digits from the operating system's random source.
 [[nodiscard]] std::string NewVerdictId();
 
@@ -65,7 +76,8 @@ struct StoredVerdict {
 [[nodiscard]] absl::Status ValidateVerdictId(std::string_view id);
 
 // The rules every backend applies before it stores a verdict; INVALID_ARGUMENT naming the
-// verdict and the first rule broken: the ids as above; created set; suspect name non-empty and
+// verdict and the first rule broken: the ids as above; created set; principal (may be empty) of
+// at most kMaxOwnerLength bytes; suspect name non-empty and
 // at most kMaxModelNameLength bytes; suspect_sha256 64 lowercase hex digits; the numbers in
 // range and pirated == (assim >= threshold); ci_low <= ci_high; key_count >= 1 with as many
 // per-key values; composite and engine version non-empty; lambda finite and positive; envelope

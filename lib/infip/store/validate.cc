@@ -34,6 +34,10 @@ absl::Status CheckScalars(const Registration& r) {
   if (r.owner.size() > kMaxOwnerLength) {
     return Invalid(r, absl::StrCat("owner is longer than ", kMaxOwnerLength, " bytes"));
   }
+  if (r.principal.empty()) return Invalid(r, "principal is empty");
+  if (r.principal.size() > kMaxOwnerLength) {
+    return Invalid(r, absl::StrCat("principal is longer than ", kMaxOwnerLength, " bytes"));
+  }
   if (r.model_name.size() > kMaxModelNameLength) {
     return Invalid(r, absl::StrCat("model name is longer than ", kMaxModelNameLength, " bytes"));
   }

@@ -21,7 +21,8 @@ inline constexpr size_t kMaxModelNameLength = 256;
 [[nodiscard]] absl::Status ValidateRegistrationId(std::string_view id);
 
 // INVALID_ARGUMENT naming the first rule broken:
-//   - id as above; owner non-empty; owner and model name of bounded length; created finite;
+//   - id as above; owner and principal non-empty; owner, principal and model name of bounded
+//     length; created finite;
 //     threshold finite in [-1, 1]; receipt non-empty;
 //   - the key set parses as a float32 N x C x H x W .npy array with N >= 1, its sha256 is
 //     io::KeySetSha256 of that array, and its box holds C values with low < high;
