@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/absl_view.h"
+#include "server/auth/openssl_error.h"
 
 namespace infip::server::auth {
 namespace {
@@ -28,15 +29,6 @@ struct StoreCtxFree {
   void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
 };
 using UniqueX509 = std::unique_ptr<X509, X509Free>;
-
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no details";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
-}
 
 // Every certificate in a PEM text, in order; nothing else in it is allowed to fail parsing.
 absl::StatusOr<std::vector<UniqueX509>> ReadCertificates(std::string_view pem,

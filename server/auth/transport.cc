@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/absl_view.h"
+#include "server/auth/openssl_error.h"
 #include "spdlog/spdlog.h"
 
 namespace infip::server::auth {
@@ -32,15 +33,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view w
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string OpenSslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no details";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof(buf));
-  return buf;
 }
 
 // The first certificate of the chain must be the key's, or every handshake would fail.

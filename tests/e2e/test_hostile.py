@@ -12,13 +12,16 @@ the signing key, never returns, or allocates without bound; and a zip bomb. Afte
 
 One server checks the archive's source (the default): every __setstate__ model is refused
 before it is loaded. The other runs with --no-source-scan, so the models' code does run, and
-the worker's confinement alone must stop it.
+the worker's confinement alone must stop it. The same models go through `infip extract`.
+TorchScript cannot start a process or open a socket; the shipped worker's --self-check shows
+those stopped too.
 """
 import hashlib
 import os
 import subprocess
 import sys
 import time
+import unittest
 import zipfile
 
 import grpc
@@ -186,6 +189,28 @@ class UnscannedServerTest(HostileCase):
 
     def test_a_zip_bomb_is_refused_before_it_expands(self):
         self.attack("bomb", Code.INVALID_ARGUMENT, "data/99")
+
+
+class WorkerSelfCheckTest(unittest.TestCase):
+    """TorchScript has no op that starts a process, opens a socket or traces another process,
+    so no model can try; native code can, through a memory-safety bug in the loader. The
+    shipped infip-worker's --self-check confines a child exactly as a job does and makes those
+    calls: each must be stopped, the way the filter says."""
+
+    def test_exec_fork_sockets_ptrace_and_signals_are_stopped(self):
+        worker = os.path.join(os.path.dirname(harness.SERVER_BIN), "infip-worker")
+        result = subprocess.run([worker, "--self-check"], capture_output=True, text=True,
+                                timeout=harness.CALL_TIMEOUT)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:-1]}
+        expected = {"exec": "execve", "fork": "clone", "socket-inet": "socket",
+                    "connect": "connect", "ptrace": "ptrace", "kill-parent": "kill",
+                    "write-file": "openat"}
+        for probe, call in expected.items():
+            with self.subTest(probe=probe):
+                self.assertIn(probe, rows, result.stdout)
+                self.assertRegex(rows[probe],
+                                 rf"\bstopped\s+SIGSYS: forbidden syscall \d+ \({call}\)")
 
 
 class HostileCliTest(harness.ServerTestCase):
